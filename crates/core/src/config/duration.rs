@@ -1,0 +1,34 @@
+//! Human durations in config (`500ms`, `10s`, `5m`, `3d`).
+
+use std::time::Duration;
+
+/// Parses `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d`.
+pub fn parse(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().map_err(|_| format!("'{text}' is not a duration like 10s, 500ms or 3d"))?;
+    let secs = |k: u64| Duration::from_secs(n.saturating_mul(k));
+    match unit.trim() {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(secs(1)),
+        "m" => Ok(secs(60)),
+        "h" => Ok(secs(3600)),
+        "d" => Ok(secs(86_400)),
+        _ => Err(format!("'{text}' has no unit: use ms, s, m, h or d")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units() {
+        assert_eq!(parse("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse("10s").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse("3d").unwrap(), Duration::from_secs(259_200));
+        assert!(parse("10").is_err());
+        assert!(parse("s").is_err());
+    }
+}

@@ -1,0 +1,300 @@
+//! Configuration: the TOML file operators write ([`RawConfig`]) and the validated, compiled form
+//! the pipeline runs on ([`Config`]), built once at start.
+//!
+//! Errors name the key at fault (`rules[1].notifications[0]: …`). Secrets are written as
+//! `${env:NAME}` and substituted at load; they are [`Secret`]s from then on.
+
+pub mod duration;
+pub mod raw;
+pub mod secret;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub use raw::RawConfig;
+pub use secret::{Env, ProcessEnv, Secret};
+
+use crate::dispatch::{Endpoint, Target, TargetKind, log::Log, webhook};
+use crate::filter::{Condition, Pattern, Rule};
+
+/// Default cap on request bodies: Event Grid's own 1 MB limit on a batch, with room for headers.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Default per-attempt timeout for targets.
+pub const DEFAULT_TARGET_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default history retention: three days, as the Alibaba console keeps events.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(3 * 86_400);
+/// Default origin allowed in the CloudEvents webhook handshake.
+pub const DEFAULT_ALLOWED_ORIGIN: &str = "eventgrid.azure.net";
+
+/// Why a config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML does not parse or does not fit the schema.
+    #[error("config is not valid: {0}")]
+    Toml(String),
+    /// A value is invalid.
+    #[error("{key}: {message}")]
+    Invalid {
+        /// The key, e.g. `targets[0].url`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    /// An invalid-value error.
+    pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError::Invalid { key: key.into(), message: message.into() }
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Inbound settings.
+    pub inbound: Inbound,
+    /// Targets, in file order.
+    pub targets: Vec<Target>,
+    /// Rules, in file order.
+    pub rules: Vec<Rule>,
+    /// Store settings.
+    pub store: StoreConfig,
+    /// How long history is kept.
+    pub retention: Duration,
+    /// Retry policy inside one invocation.
+    pub delivery: DeliveryPolicy,
+}
+
+/// Retries inside one inbound request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryPolicy {
+    /// Attempts per (event, target).
+    pub attempts: u32,
+    /// First retry delay.
+    pub backoff: Duration,
+    /// Time budget for the whole request's deliveries.
+    pub budget: Duration,
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        DeliveryPolicy { attempts: 3, backoff: Duration::from_millis(500), budget: Duration::from_secs(20) }
+    }
+}
+
+/// How requests are accepted.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    /// Shared secrets, any of which authorizes a request (several during rotation). Empty: no check.
+    pub secrets: Vec<Secret>,
+    /// Origins allowed in the CloudEvents webhook handshake (`*` allows any).
+    pub allowed_origins: Vec<String>,
+    /// `WebHook-Allowed-Rate` to grant (`*` or requests per minute).
+    pub allowed_rate: String,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+}
+
+/// Where history and the delivery ledger live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// In memory: lost on restart.
+    Memory,
+    /// A SQLite file.
+    Sqlite {
+        /// File path.
+        path: String,
+    },
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &str, env: &dyn Env) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::from_toml(&text, env)
+    }
+
+    /// Parses and validates config text.
+    pub fn from_toml(text: &str, env: &dyn Env) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        raw.build(env)
+    }
+}
+
+impl RawConfig {
+    /// Validates and compiles the config.
+    pub fn build(self, env: &dyn Env) -> Result<Config, ConfigError> {
+        let inbound = self.inbound.build(&self.server, env)?;
+        let targets = self
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| t.build(&format!("targets[{i}]"), env))
+            .collect::<Result<Vec<_>, _>>()?;
+        let index = target_index(&targets)?;
+        let rules = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.build(&format!("rules[{i}]"), &index))
+            .collect::<Result<Vec<_>, _>>()?;
+        unique_names(rules.iter().map(|r| r.name.as_str()), "rules")?;
+        let store = self.store.build(env)?;
+        let retention = match &self.store.retention {
+            Some(text) => duration::parse(text).map_err(|m| ConfigError::invalid("store.retention", m))?,
+            None => DEFAULT_RETENTION,
+        };
+        let delivery = self.delivery.build()?;
+        Ok(Config { inbound, targets, rules, store, retention, delivery })
+    }
+}
+
+fn target_index(targets: &[Target]) -> Result<HashMap<String, usize>, ConfigError> {
+    unique_names(targets.iter().map(|t| t.name.as_str()), "targets")?;
+    Ok(targets.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect())
+}
+
+fn unique_names<'n>(names: impl Iterator<Item = &'n str>, what: &str) -> Result<(), ConfigError> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, name) in names.enumerate() {
+        if name.trim().is_empty() {
+            return Err(ConfigError::invalid(format!("{what}[{i}].name"), "must not be empty"));
+        }
+        if !seen.insert(name) {
+            return Err(ConfigError::invalid(format!("{what}[{i}].name"), format!("'{name}' is used twice")));
+        }
+    }
+    Ok(())
+}
+
+impl raw::RawInbound {
+    fn build(&self, server: &raw::RawServer, env: &dyn Env) -> Result<Inbound, ConfigError> {
+        let secrets = match &self.secret {
+            Some(text) => secret::expand(text, "inbound.secret", env)?
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(Secret::new)
+                .collect(),
+            None => Vec::new(),
+        };
+        let allowed_origins = self
+            .allowed_origins
+            .clone()
+            .unwrap_or_else(|| vec![DEFAULT_ALLOWED_ORIGIN.to_owned()]);
+        let allowed_rate = self.allowed_rate.clone().unwrap_or_else(|| "*".to_owned());
+        if allowed_rate != "*" && allowed_rate.parse::<u32>().map_or(true, |n| n == 0) {
+            return Err(ConfigError::invalid("inbound.allowed_rate", "must be * or a positive number of requests per minute"));
+        }
+        let max_body_bytes = server.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
+        if max_body_bytes == 0 {
+            return Err(ConfigError::invalid("server.max_body_bytes", "must be positive"));
+        }
+        Ok(Inbound { secrets, allowed_origins, allowed_rate, max_body_bytes })
+    }
+}
+
+impl raw::RawTarget {
+    fn build(&self, key: &str, env: &dyn Env) -> Result<Target, ConfigError> {
+        let kind = match &self.kind {
+            raw::RawTargetKind::Webhook { url, headers, timeout } => {
+                let url = secret::expand(url, &format!("{key}.url"), env)?;
+                let endpoint = Endpoint::parse(&url).map_err(|m| ConfigError::invalid(format!("{key}.url"), m))?;
+                let mut pairs = Vec::new();
+                for (name, value) in headers {
+                    pairs.push((name.clone(), secret::expand(value, &format!("{key}.headers.{name}"), env)?));
+                }
+                let headers = webhook::RedactedHeaders::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+                    .map_err(|m| ConfigError::invalid(format!("{key}.headers"), m))?;
+                let timeout = parse_timeout(timeout.as_deref(), &format!("{key}.timeout"))?;
+                TargetKind::Webhook(webhook::Webhook { endpoint, headers, timeout })
+            }
+            raw::RawTargetKind::Log {} => TargetKind::Log(Log),
+        };
+        Ok(Target { name: self.name.clone(), kind })
+    }
+}
+
+fn parse_timeout(text: Option<&str>, key: &str) -> Result<Duration, ConfigError> {
+    let Some(text) = text else { return Ok(DEFAULT_TARGET_TIMEOUT) };
+    let timeout = duration::parse(text).map_err(|m| ConfigError::invalid(key, m))?;
+    if timeout.is_zero() || timeout > Duration::from_secs(300) {
+        return Err(ConfigError::invalid(key, "must be between 1ms and 300s"));
+    }
+    Ok(timeout)
+}
+
+impl raw::RawRule {
+    fn build(&self, key: &str, targets: &HashMap<String, usize>) -> Result<Rule, ConfigError> {
+        let mut conditions = Vec::new();
+        if let Some(patterns) = &self.notifications {
+            let compiled = patterns
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Pattern::parse(p).map_err(|m| ConfigError::invalid(format!("{key}.notifications[{i}]"), m)))
+                .collect::<Result<Vec<_>, _>>()?;
+            if compiled.is_empty() {
+                return Err(ConfigError::invalid(format!("{key}.notifications"), "is empty: leave it out to match every event"));
+            }
+            conditions.push(Condition::Notifications(compiled));
+        }
+        if self.targets.is_empty() {
+            return Err(ConfigError::invalid(format!("{key}.targets"), format!("rule '{}' names no target", self.name)));
+        }
+        let targets = self
+            .targets
+            .iter()
+            .map(|name| {
+                targets.get(name).copied().ok_or_else(|| {
+                    ConfigError::invalid(format!("{key}.targets"), format!("rule '{}' names unknown target '{name}'", self.name))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Rule { name: self.name.clone(), conditions, targets })
+    }
+}
+
+impl raw::RawDelivery {
+    fn build(&self) -> Result<DeliveryPolicy, ConfigError> {
+        let default = DeliveryPolicy::default();
+        let parse = |text: &Option<String>, key: &str, fallback: Duration| match text {
+            Some(t) => duration::parse(t).map_err(|m| ConfigError::invalid(key, m)),
+            None => Ok(fallback),
+        };
+        let attempts = self.attempts.unwrap_or(default.attempts);
+        if attempts == 0 || attempts > 20 {
+            return Err(ConfigError::invalid("delivery.attempts", "must be between 1 and 20"));
+        }
+        Ok(DeliveryPolicy {
+            attempts,
+            backoff: parse(&self.backoff, "delivery.backoff", default.backoff)?,
+            budget: parse(&self.budget, "delivery.budget", default.budget)?,
+        })
+    }
+}
+
+impl raw::RawStore {
+    fn build(&self, env: &dyn Env) -> Result<StoreConfig, ConfigError> {
+        match self.kind.as_deref().unwrap_or("memory") {
+            "memory" => Ok(StoreConfig::Memory),
+            "sqlite" => {
+                let path = self.path.as_deref().unwrap_or("regrelay.db");
+                Ok(StoreConfig::Sqlite { path: secret::expand(path, "store.path", env)? })
+            }
+            other => Err(ConfigError::invalid("store.kind", format!("'{other}' is not memory or sqlite"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

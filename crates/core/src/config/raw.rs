@@ -1,0 +1,118 @@
+//! The config file as operators write it (TOML), before validation. Unknown keys are errors, so a
+//! typo never silently disables a setting.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// `[server]`: listener and limits.
+    #[serde(default)]
+    pub server: RawServer,
+    /// `[inbound]`: how senders are authenticated and handshaken.
+    #[serde(default)]
+    pub inbound: RawInbound,
+    /// `[store]`: where history and the delivery ledger live.
+    #[serde(default)]
+    pub store: RawStore,
+    /// `[delivery]`: retries inside one invocation.
+    #[serde(default)]
+    pub delivery: RawDelivery,
+    /// `[[targets]]`: where events can go.
+    #[serde(default)]
+    pub targets: Vec<RawTarget>,
+    /// `[[rules]]`: which events go where.
+    #[serde(default)]
+    pub rules: Vec<RawRule>,
+}
+
+/// `[server]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    /// Address for `regrelay serve` (overridden by `--listen`), default `127.0.0.1:8080`.
+    pub listen: Option<String>,
+    /// Largest accepted request body in bytes (default 1 MiB); larger bodies get 413.
+    pub max_body_bytes: Option<usize>,
+}
+
+/// `[inbound]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInbound {
+    /// Shared secret senders must present as `Authorization: Bearer <secret>` or
+    /// `?access_token=<secret>`; comma-separated values are all accepted (rotation).
+    pub secret: Option<String>,
+    /// Origins allowed in the CloudEvents webhook handshake; default `["eventgrid.azure.net"]`.
+    pub allowed_origins: Option<Vec<String>>,
+    /// Rate granted in the handshake: `*` (default) or requests per minute.
+    pub allowed_rate: Option<String>,
+}
+
+/// `[store]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    /// `memory` (default) or `sqlite`.
+    pub kind: Option<String>,
+    /// SQLite file path (default `regrelay.db`).
+    pub path: Option<String>,
+    /// How long history is kept, e.g. `3d` (default, as in the Alibaba console).
+    pub retention: Option<String>,
+}
+
+/// `[delivery]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDelivery {
+    /// Attempts per (event, target) within one inbound request (default 3).
+    pub attempts: Option<u32>,
+    /// First retry delay, doubled each time with jitter (default `500ms`).
+    pub backoff: Option<String>,
+    /// Time budget for all attempts of one request (default `20s`; Event Grid waits 30 s).
+    pub budget: Option<String>,
+}
+
+/// `[[targets]]`.
+#[derive(Debug, Deserialize)]
+pub struct RawTarget {
+    /// Name rules use to refer to the target.
+    pub name: String,
+    /// Kind-specific settings, selected by `type`.
+    #[serde(flatten)]
+    pub kind: RawTargetKind,
+}
+
+/// Target kinds, by `type`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawTargetKind {
+    /// HTTP(S) POST of the normalized event as JSON.
+    Webhook {
+        /// Target URL (`${env:NAME}` allowed).
+        url: String,
+        /// Extra request headers (`${env:NAME}` allowed in values).
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+        /// Per-attempt timeout, e.g. `10s` (default 10s).
+        timeout: Option<String>,
+    },
+    /// One JSON line per event on standard output.
+    Log {},
+}
+
+/// `[[rules]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    /// Rule name (unique).
+    pub name: String,
+    /// Connected-registry notification patterns (`artifact:action`); any one must match.
+    pub notifications: Option<Vec<String>>,
+    /// Names of the targets that receive matching events.
+    #[serde(default)]
+    pub targets: Vec<String>,
+}

@@ -1,0 +1,199 @@
+//! Fan-out: delivering one event to one target, one attempt at a time, over one pooled client.
+//!
+//! Targets are a closed set ([`TargetKind`]), one file per kind. Each attempt runs in its own
+//! tracing span carrying the event id and the target name, has a timeout, and returns an
+//! [`Attempt`] that the history records. Retrying and the ledger live in `ingress`/`store`.
+
+pub mod log;
+pub mod outcome;
+pub mod webhook;
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
+
+pub use outcome::{Attempt, AttemptClass};
+
+use crate::event::RegistryEvent;
+
+/// Bytes of a target's reply kept in the history.
+const EXCERPT_BYTES: usize = 512;
+
+/// A configured target.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Name that rules refer to.
+    pub name: String,
+    /// What kind of target, with its settings.
+    pub kind: TargetKind,
+}
+
+/// The kinds of target regrelay delivers to.
+#[derive(Debug, Clone)]
+pub enum TargetKind {
+    /// HTTP(S) POST of the normalized event.
+    Webhook(webhook::Webhook),
+    /// One JSON line per event on standard output (local runs, demos).
+    Log(log::Log),
+}
+
+/// A target URL whose query string and credentials never print (tokens live there).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Endpoint(pub reqwest::Url);
+
+impl Endpoint {
+    /// Parses an absolute `http`/`https` URL.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let url = reqwest::Url::parse(text).map_err(|e| format!("not a valid URL: {e}"))?;
+        match url.scheme() {
+            "http" | "https" if url.host().is_some() => Ok(Endpoint(url)),
+            _ => Err("must be an http:// or https:// URL with a host".into()),
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = &self.0;
+        write!(f, "{}://{}", url.scheme(), url.host_str().unwrap_or_default())?;
+        if let Some(port) = url.port() {
+            write!(f, ":{port}")?;
+        }
+        f.write_str(url.path())?;
+        if url.query().is_some() {
+            f.write_str("?[redacted]")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Endpoint({self})")
+    }
+}
+
+/// One event on its way to one target.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'e> {
+    /// The normalized event.
+    pub event: &'e RegistryEvent,
+    /// The event exactly as received.
+    pub raw: &'e str,
+    /// Attempt number, from 1.
+    pub number: u32,
+}
+
+/// Sends events to targets with one shared, pooled HTTP client.
+#[derive(Debug, Clone)]
+pub struct Dispatcher {
+    client: reqwest::Client,
+}
+
+impl Dispatcher {
+    /// Builds the pooled client: no redirects (a redirect is a failed delivery), bounded connect
+    /// time, and a user agent naming regrelay.
+    pub fn new() -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .user_agent(concat!("regrelay/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Dispatcher { client })
+    }
+
+    /// Makes one attempt to deliver `delivery` to `target`.
+    pub async fn attempt(&self, target: &Target, delivery: Delivery<'_>) -> Attempt {
+        let span = tracing::info_span!("deliver", event_id = %delivery.event.id, target = %target.name, attempt = delivery.number);
+        async {
+            let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let clock = Instant::now();
+            let mut attempt = match &target.kind {
+                TargetKind::Webhook(hook) => self.post_webhook(hook, delivery).await,
+                TargetKind::Log(log) => log.write(delivery),
+            };
+            attempt.target.clone_from(&target.name);
+            attempt.number = delivery.number;
+            attempt.started_at = started_at;
+            attempt.latency_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+            match attempt.class {
+                AttemptClass::Delivered => tracing::info!(status = attempt.status, latency_ms = attempt.latency_ms, "Delivered."),
+                _ => tracing::warn!(status = attempt.status, class = ?attempt.class, error = attempt.error.as_deref().unwrap_or(""), "Delivery failed."),
+            }
+            attempt
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn post_webhook(&self, hook: &webhook::Webhook, delivery: Delivery<'_>) -> Attempt {
+        let body = match serde_json::to_vec(delivery.event) {
+            Ok(body) => body,
+            Err(e) => return failed(AttemptClass::Permanent, format!("could not encode event: {e}")),
+        };
+        let request = self
+            .client
+            .post(hook.endpoint.0.clone())
+            .timeout(hook.timeout)
+            .headers(hook.headers.0.clone())
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Sends a prepared request and turns the reply (or its absence) into an [`Attempt`].
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Attempt {
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retry_after = outcome::retry_after(response.headers());
+                let body = response.bytes().await.unwrap_or_default();
+                let class = outcome::classify_status(status);
+                Attempt {
+                    status: Some(status),
+                    class,
+                    error: (class != AttemptClass::Delivered).then(|| format!("target replied {status}")),
+                    response_excerpt: outcome::excerpt(&body, EXCERPT_BYTES),
+                    retry_after_secs: retry_after.map(|d| d.as_secs()),
+                    ..blank()
+                }
+            }
+            Err(e) if e.is_timeout() => failed(AttemptClass::Retryable, "timed out".into()),
+            Err(e) => failed(AttemptClass::Retryable, transport_error(&e)),
+        }
+    }
+}
+
+/// A transport error in words, without the URL (it may carry a token).
+fn transport_error(error: &reqwest::Error) -> String {
+    let kind = if error.is_connect() { "could not connect" } else { "request failed" };
+    let mut source = std::error::Error::source(error);
+    let mut detail = String::new();
+    while let Some(cause) = source {
+        detail = cause.to_string();
+        source = cause.source();
+    }
+    if detail.is_empty() { kind.to_owned() } else { format!("{kind}: {detail}") }
+}
+
+/// An attempt with nothing filled in yet.
+fn blank() -> Attempt {
+    Attempt {
+        target: String::new(),
+        number: 0,
+        started_at: String::new(),
+        status: None,
+        latency_ms: 0,
+        class: AttemptClass::Delivered,
+        error: None,
+        response_excerpt: None,
+        retry_after_secs: None,
+    }
+}
+
+/// A failed attempt with no reply.
+fn failed(class: AttemptClass, error: String) -> Attempt {
+    Attempt { class, error: Some(error), ..blank() }
+}

@@ -1,0 +1,98 @@
+//! What one delivery attempt to one target came to, and how failures are classified.
+//!
+//! Retryable: timeouts, transport errors, 408, 429 (with `Retry-After` honoured) and 5xx.
+//! Permanent: every other non-2xx reply, redirects included (senders must not follow them).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The class of an attempt's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptClass {
+    /// The target accepted the event.
+    Delivered,
+    /// The attempt failed in a way another attempt may fix.
+    Retryable,
+    /// The attempt failed in a way resending cannot fix.
+    Permanent,
+}
+
+/// One delivery attempt's result, as the history records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// Target name.
+    pub target: String,
+    /// Attempt number for this (event, target), from 1.
+    pub number: u32,
+    /// When the attempt started (RFC 3339 UTC).
+    pub started_at: String,
+    /// HTTP status of the reply, if one came.
+    pub status: Option<u16>,
+    /// Time from sending to the reply or failure, in milliseconds.
+    pub latency_ms: u64,
+    /// Result class.
+    pub class: AttemptClass,
+    /// What went wrong, in words (no secrets).
+    pub error: Option<String>,
+    /// The first bytes of the reply body.
+    pub response_excerpt: Option<String>,
+    /// How long the target asked us to wait (`Retry-After`), in seconds.
+    pub retry_after_secs: Option<u64>,
+}
+
+impl Attempt {
+    /// Whether the target accepted the event.
+    pub fn delivered(&self) -> bool {
+        self.class == AttemptClass::Delivered
+    }
+}
+
+/// Classifies an HTTP status.
+pub fn classify_status(status: u16) -> AttemptClass {
+    match status {
+        200..=299 => AttemptClass::Delivered,
+        408 | 429 | 500..=599 => AttemptClass::Retryable,
+        _ => AttemptClass::Permanent,
+    }
+}
+
+/// Reads `Retry-After` in its delay-seconds form (the HTTP-date form is read as "unknown").
+pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    let text = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
+    text.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// At most `limit` bytes of `body` as text, cut on a character boundary.
+pub fn excerpt(body: &[u8], limit: usize) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&body[..body.len().min(limit)]);
+    let text = text.trim_end_matches('\u{fffd}');
+    Some(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_classify_as_senders_expect() {
+        assert_eq!(classify_status(200), AttemptClass::Delivered);
+        assert_eq!(classify_status(204), AttemptClass::Delivered);
+        assert_eq!(classify_status(301), AttemptClass::Permanent);
+        assert_eq!(classify_status(400), AttemptClass::Permanent);
+        assert_eq!(classify_status(404), AttemptClass::Permanent);
+        assert_eq!(classify_status(408), AttemptClass::Retryable);
+        assert_eq!(classify_status(429), AttemptClass::Retryable);
+        assert_eq!(classify_status(503), AttemptClass::Retryable);
+    }
+
+    #[test]
+    fn excerpt_cuts_on_char_boundary() {
+        assert_eq!(excerpt("héllo".as_bytes(), 2).as_deref(), Some("h"));
+        assert_eq!(excerpt(b"", 10), None);
+    }
+}

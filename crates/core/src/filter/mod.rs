@@ -1,0 +1,142 @@
+//! Rules: which events go to which targets, compiled once at config load, and explained on demand.
+//!
+//! A [`Rule`] is a list of conditions that must all hold, plus the targets that receive a matching
+//! event. A condition a rule leaves out does not restrict it. [`Rule::check`] answers with the
+//! first failing condition in words, so `simulate` and the event history can say why.
+
+pub mod glob;
+pub mod pattern;
+
+use std::fmt;
+
+pub use pattern::Pattern;
+
+use crate::event::RegistryEvent;
+
+/// What a condition looks at: the normalized event and the event exactly as received.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'e> {
+    /// The normalized event.
+    pub event: &'e RegistryEvent,
+    /// The raw JSON of the event as the sender delivered it.
+    pub raw: &'e str,
+}
+
+/// One condition of a rule.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    /// At least one connected-registry notification pattern matches.
+    Notifications(Vec<Pattern>),
+}
+
+impl Condition {
+    /// `Ok` when the condition holds, else why not.
+    pub fn check(&self, subject: Subject<'_>) -> Result<(), String> {
+        match self {
+            Condition::Notifications(patterns) => {
+                if patterns.iter().any(|p| p.matches(subject.event)) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{} matches no notification pattern ({})",
+                        describe(subject.event),
+                        patterns.iter().map(Pattern::as_str).collect::<Vec<_>>().join(", ")
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Whether the condition holds (no explanation built).
+    pub fn holds(&self, subject: Subject<'_>) -> bool {
+        match self {
+            Condition::Notifications(patterns) => patterns.iter().any(|p| p.matches(subject.event)),
+        }
+    }
+}
+
+/// `push of team/app:v1@sha256:…`, for explanations.
+fn describe(event: &RegistryEvent) -> String {
+    let mut text = format!("{} of {}", event.action, event.repository.as_deref().unwrap_or("(no repository)"));
+    if let Some(tag) = &event.tag {
+        text.push(':');
+        text.push_str(tag);
+    }
+    if let Some(digest) = &event.digest {
+        text.push('@');
+        text.push_str(digest);
+    }
+    text
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Rule name, unique in the config.
+    pub name: String,
+    /// Conditions, all of which must hold.
+    pub conditions: Vec<Condition>,
+    /// Indexes into the config's target list.
+    pub targets: Vec<usize>,
+}
+
+impl Rule {
+    /// Whether the event matches every condition.
+    pub fn matches(&self, subject: Subject<'_>) -> bool {
+        self.conditions.iter().all(|c| c.holds(subject))
+    }
+
+    /// `Ok` when the event matches, else the first failing condition in words.
+    pub fn check(&self, subject: Subject<'_>) -> Result<(), String> {
+        self.conditions.iter().try_for_each(|c| c.check(subject))
+    }
+}
+
+/// One rule's decision about one event.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Decision {
+    /// Rule name.
+    pub name: String,
+    /// Whether it matched.
+    pub matched: bool,
+    /// Why not, when it did not match (empty when it did).
+    pub reasons: Vec<String>,
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.matched {
+            write!(f, "rule '{}' matched", self.name)
+        } else {
+            write!(f, "rule '{}' did not match: {}", self.name, self.reasons.join("; "))
+        }
+    }
+}
+
+/// Every rule's decision, and the targets (deduplicated, in config order) that receive the event.
+pub fn decide(rules: &[Rule], subject: Subject<'_>) -> (Vec<Decision>, Vec<usize>) {
+    let mut targets = Vec::new();
+    let decisions = rules
+        .iter()
+        .map(|rule| {
+            let verdict = rule.check(subject);
+            if verdict.is_ok() {
+                targets.extend(rule.targets.iter().copied());
+            }
+            Decision { name: rule.name.clone(), matched: verdict.is_ok(), reasons: verdict.err().into_iter().collect() }
+        })
+        .collect();
+    targets.sort_unstable();
+    targets.dedup();
+    (decisions, targets)
+}
+
+/// The targets that receive the event, without building explanations (the hot path).
+pub fn route(rules: &[Rule], subject: Subject<'_>, into: &mut Vec<usize>) {
+    into.clear();
+    for rule in rules.iter().filter(|r| r.matches(subject)) {
+        into.extend(rule.targets.iter().copied());
+    }
+    into.sort_unstable();
+    into.dedup();
+}

@@ -1,0 +1,45 @@
+//! Inbound shared-secret check, as the CloudEvents webhook spec's bearer-token model has it:
+//! `Authorization: Bearer <secret>` or the `access_token` query parameter (the form Event Grid
+//! subscriptions use, kept secret in the endpoint URL). Compared in constant time.
+
+use http::StatusCode;
+use subtle::ConstantTimeEq;
+
+use crate::config::Inbound;
+use crate::reply::{InboundRequest, Reply};
+
+/// `Ok` when no secret is configured or the request presents one of the configured secrets.
+pub fn check(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
+    if inbound.secrets.is_empty() {
+        return Ok(());
+    }
+    let presented = bearer(request).or_else(|| query_token(request));
+    let Some(presented) = presented else {
+        return Err(unauthorized("missing credentials: send Authorization: Bearer <secret> or ?access_token=<secret>"));
+    };
+    let ok = inbound
+        .secrets
+        .iter()
+        .fold(false, |found, secret| found | bool::from(secret.expose().as_bytes().ct_eq(presented.as_bytes())));
+    if ok { Ok(()) } else { Err(unauthorized("invalid credentials")) }
+}
+
+fn unauthorized(message: &str) -> Reply {
+    Reply::error(StatusCode::UNAUTHORIZED, message).with_header("www-authenticate", "Bearer")
+}
+
+fn bearer(request: &InboundRequest) -> Option<String> {
+    let value = request.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+fn query_token(request: &InboundRequest) -> Option<String> {
+    request.query.as_deref()?.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        (name == "access_token").then(|| {
+            let value = value.replace('+', " ");
+            percent_encoding::percent_decode_str(&value).decode_utf8_lossy().into_owned()
+        })
+    })
+}

@@ -1,0 +1,125 @@
+//! Delivery of every (event, target) pair of one request, concurrently, with the ledger and the
+//! in-invocation retry schedule.
+//!
+//! Before calling a target the ledger is read: a pair already delivered is not sent again (the
+//! sender is retrying after a partial failure), and a dead-lettered pair waits for an explicit
+//! redrive. Retryable failures are retried with exponential backoff and jitter (or the target's
+//! `Retry-After`) while the request's time budget allows; what is left is reported to the sender.
+
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use rand::Rng;
+
+use super::Pipeline;
+use super::events::Routed;
+use crate::dispatch::{Attempt, AttemptClass, Delivery, Target};
+use crate::store::DeliveryState;
+
+/// How one pair ended in this request.
+#[derive(Debug, Clone)]
+pub(super) struct PairOutcome {
+    pub event_id: String,
+    pub target: String,
+    pub state: DeliveryState,
+    pub reason: Option<String>,
+}
+
+impl PairOutcome {
+    pub fn is_delivered(&self) -> bool {
+        self.state == DeliveryState::Delivered
+    }
+    pub fn is_duplicate(&self) -> bool {
+        self.state == DeliveryState::SkippedDuplicate
+    }
+    pub fn is_dead(&self) -> bool {
+        self.state == DeliveryState::DeadLettered
+    }
+    pub fn is_retrying(&self) -> bool {
+        self.state == DeliveryState::FailedRetrying
+    }
+}
+
+impl Pipeline {
+    /// Delivers every pair concurrently; returns one outcome per pair.
+    pub(super) async fn deliver_all(&self, routed: &[Routed]) -> Vec<PairOutcome> {
+        let deadline = Instant::now() + self.inner.config.delivery.budget;
+        let pairs = routed.iter().flat_map(|r| r.targets.iter().map(move |&t| (r, &self.inner.config.targets[t])));
+        join_all(pairs.map(|(routed, target)| self.deliver_pair(routed, target, deadline))).await
+    }
+
+    /// Delivers one event to one target now, ignoring a dead-letter mark (redrive).
+    pub async fn redeliver(&self, event: &crate::event::RegistryEvent, raw: &str, target: &Target) -> Attempt {
+        let deadline = Instant::now() + self.inner.config.delivery.budget;
+        let previous = self.inner.store.pair(&event.id, &target.name).ok().flatten().map_or(0, |p| p.attempts);
+        let routed = Routed { event: event.clone(), raw: raw.to_owned(), targets: Vec::new() };
+        self.attempt_until_settled(&routed, target, previous, deadline).await.1
+    }
+
+    async fn deliver_pair(&self, routed: &Routed, target: &Target, deadline: Instant) -> PairOutcome {
+        let event_id = routed.event.id.clone();
+        let ledger = self.inner.store.pair(&event_id, &target.name);
+        let previous = match ledger {
+            Ok(Some(pair)) if matches!(pair.state, DeliveryState::Delivered | DeliveryState::SkippedDuplicate) => {
+                tracing::info!(event_id = %event_id, target = %target.name, "Already delivered; not sending again.");
+                return outcome(&event_id, target, DeliveryState::SkippedDuplicate, None);
+            }
+            Ok(Some(pair)) if pair.state == DeliveryState::DeadLettered => {
+                return outcome(&event_id, target, DeliveryState::DeadLettered, pair.reason);
+            }
+            Ok(pair) => pair.map_or(0, |p| p.attempts),
+            Err(error) => {
+                // Without the ledger a send could duplicate; let the sender retry instead.
+                tracing::error!(%error, event_id = %event_id, target = %target.name, "Ledger unavailable; deferring delivery.");
+                return outcome(&event_id, target, DeliveryState::FailedRetrying, Some("ledger unavailable".into()));
+            }
+        };
+        let (state, last) = self.attempt_until_settled(routed, target, previous, deadline).await;
+        outcome(&event_id, target, state, last.error)
+    }
+
+    /// Attempts until delivered, permanently failed, out of attempts or out of time.
+    async fn attempt_until_settled(&self, routed: &Routed, target: &Target, previous: u32, deadline: Instant) -> (DeliveryState, Attempt) {
+        let policy = self.inner.config.delivery;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let delivery = Delivery { event: &routed.event, raw: &routed.raw, number: previous + tries };
+            let attempt = self.inner.dispatcher.attempt(target, delivery).await;
+            let wait = backoff(policy.backoff, tries, attempt.retry_after_secs);
+            let state = match attempt.class {
+                AttemptClass::Delivered => DeliveryState::Delivered,
+                AttemptClass::Permanent => DeliveryState::DeadLettered,
+                AttemptClass::Retryable => DeliveryState::FailedRetrying,
+            };
+            let again = state == DeliveryState::FailedRetrying
+                && tries < policy.attempts
+                && Instant::now() + wait < deadline;
+            if let Err(error) = self.inner.store.record_attempt(&routed.event.id, &attempt, state) {
+                tracing::error!(%error, event_id = %routed.event.id, target = %target.name, "Could not record a delivery attempt.");
+            }
+            if state == DeliveryState::DeadLettered {
+                tracing::error!(event_id = %routed.event.id, target = %target.name, reason = attempt.error.as_deref().unwrap_or(""), "Dead-lettered: the target refused the event permanently.");
+            }
+            if !again {
+                return (state, attempt);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// The wait before retry number `tries + 1`: the target's `Retry-After`, else `base × 2^(tries-1)`
+/// with ±25 % jitter.
+fn backoff(base: Duration, tries: u32, retry_after_secs: Option<u64>) -> Duration {
+    if let Some(secs) = retry_after_secs {
+        return Duration::from_secs(secs);
+    }
+    let exp = base.saturating_mul(1 << (tries - 1).min(10));
+    let jitter = rand::rng().random_range(0.75..=1.25);
+    exp.mul_f64(jitter)
+}
+
+fn outcome(event_id: &str, target: &Target, state: DeliveryState, reason: Option<String>) -> PairOutcome {
+    PairOutcome { event_id: event_id.to_owned(), target: target.name.clone(), state, reason }
+}

@@ -1,0 +1,163 @@
+//! The event path of one POST: handshake detection, parse, normalize, decide, record, deliver,
+//! and the reply that tells the sender whether to retry.
+//!
+//! Reply policy (senders retry 5xx and dead-letter 400/413): 200 when every matched delivery
+//! succeeded, was already done, or failed permanently (dead-lettered here, where it can be listed
+//! and redriven); 503 when any delivery may still succeed on the sender's retry.
+
+use std::collections::HashSet;
+
+use http::StatusCode;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::Pipeline;
+use super::deliver::PairOutcome;
+use crate::event::RegistryEvent;
+use crate::filter::{self, Subject};
+use crate::handshake;
+use crate::normalize::{self, Classified};
+use crate::reply::{InboundRequest, Reply};
+use crate::schema::{self, event_grid};
+use crate::store::{EventRecord, Reception};
+
+/// A registry event of this request, with its raw JSON and the targets it goes to.
+pub(super) struct Routed {
+    pub event: RegistryEvent,
+    pub raw: String,
+    pub targets: Vec<usize>,
+}
+
+impl Pipeline {
+    pub(super) async fn receive(&self, request: InboundRequest) -> Reply {
+        let max = self.inner.config.inbound.max_body_bytes;
+        let mut reception = reception_for(&request);
+        if request.body.len() > max {
+            let message = format!("body of {} bytes exceeds the limit of {max} bytes", request.body.len());
+            return self.rejected(&mut reception, StatusCode::PAYLOAD_TOO_LARGE, &message);
+        }
+        let delivery_kind = request.headers.get(event_grid::HEADER_EVENT_TYPE).and_then(|v| v.to_str().ok());
+        if delivery_kind == Some(event_grid::DELIVERY_DELETION) {
+            return self.acknowledged(&mut reception, "deletion");
+        }
+        let inbound = match schema::parse(&request.headers, &request.body) {
+            Ok(inbound) => inbound,
+            Err(error) => {
+                let status = if error.is_media_type() { StatusCode::UNSUPPORTED_MEDIA_TYPE } else { StatusCode::BAD_REQUEST };
+                return self.rejected(&mut reception, status, &error.to_string());
+            }
+        };
+        reception.format = Some(inbound.format.as_str().to_owned());
+        let mut routed = Vec::new();
+        let mut ignored = 0usize;
+        let mut seen = HashSet::new();
+        for parsed in &inbound.events {
+            match normalize::classify(parsed) {
+                Classified::Validation { code, .. } => {
+                    reception.kind = "validation".into();
+                    let reply = handshake::event_grid_validation(code.as_deref());
+                    self.save_reception(&mut reception, reply.status);
+                    tracing::info!(status = reply.status.as_u16(), "Answered Event Grid subscription validation.");
+                    return reply;
+                }
+                Classified::Deletion => ignored += 1,
+                Classified::Ignored { event_type } => {
+                    tracing::debug!(event_type, "Ignored a non-registry event.");
+                    ignored += 1;
+                }
+                Classified::Registry(event) => {
+                    if seen.insert(event.id.clone()) {
+                        routed.push(self.decide(*event, parsed.raw.get(), &reception));
+                    } else {
+                        tracing::info!(event_id = %event.id, "Dropped a duplicate id within one batch.");
+                    }
+                }
+            }
+        }
+        reception.event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
+        let outcomes = self.deliver_all(&routed).await;
+        let reply = summarize(routed.len(), ignored, &outcomes);
+        self.save_reception(&mut reception, reply.status);
+        reply
+    }
+
+    /// Runs the rules on one event and records the event with every decision.
+    fn decide(&self, event: RegistryEvent, raw: &str, reception: &Reception) -> Routed {
+        let config = &self.inner.config;
+        let (decisions, targets) = filter::decide(&config.rules, Subject { event: &event, raw });
+        let _span = tracing::info_span!("event", event_id = %event.id).entered();
+        tracing::info!(action = %event.action, repository = event.repository.as_deref().unwrap_or(""), targets = targets.len(), "Received a registry event.");
+        let record = EventRecord {
+            event,
+            raw: raw.to_owned(),
+            received_at: reception.received_at.clone(),
+            decisions,
+            targets: targets.iter().map(|&t| config.targets[t].name.clone()).collect(),
+            reception_id: reception.id.clone(),
+        };
+        if let Err(error) = self.inner.store.record_event(&record) {
+            tracing::error!(%error, "Could not record the event in history.");
+        }
+        Routed { event: record.event, raw: record.raw, targets }
+    }
+
+    fn rejected(&self, reception: &mut Reception, status: StatusCode, message: &str) -> Reply {
+        tracing::warn!(status = status.as_u16(), error = message, "Rejected a request.");
+        reception.kind = "rejected".into();
+        reception.error = Some(message.to_owned());
+        self.save_reception(reception, status);
+        Reply::error(status, message)
+    }
+
+    fn acknowledged(&self, reception: &mut Reception, kind: &str) -> Reply {
+        reception.kind = kind.to_owned();
+        self.save_reception(reception, StatusCode::OK);
+        Reply::json(StatusCode::OK, &json!({ "acknowledged": kind }))
+    }
+
+    fn save_reception(&self, reception: &mut Reception, status: StatusCode) {
+        reception.status = status.as_u16();
+        if let Err(error) = self.inner.store.record_reception(reception) {
+            tracing::error!(%error, "Could not record the request in history.");
+        }
+    }
+}
+
+fn reception_for(request: &InboundRequest) -> Reception {
+    let digest = Sha256::digest(&request.body);
+    let payload_sha256 = digest.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let received_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    Reception {
+        id: format!("rcv-{}-{}", received_at.replace([':', '.', '-'], ""), &payload_sha256[..12]),
+        received_at,
+        kind: "events".into(),
+        format: None,
+        payload_sha256,
+        status: 0,
+        event_ids: Vec::new(),
+        error: None,
+    }
+}
+
+/// The sender's reply from the pairs' outcomes.
+fn summarize(events: usize, ignored: usize, outcomes: &[PairOutcome]) -> Reply {
+    let count = |wanted: fn(&PairOutcome) -> bool| outcomes.iter().filter(|o| wanted(o)).count();
+    let retrying: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.is_retrying())
+        .map(|o| json!({ "event_id": o.event_id, "target": o.target, "error": o.reason }))
+        .collect();
+    let body = json!({
+        "events": events,
+        "ignored": ignored,
+        "delivered": count(PairOutcome::is_delivered),
+        "already_delivered": count(PairOutcome::is_duplicate),
+        "dead_lettered": count(PairOutcome::is_dead),
+        "failed": retrying,
+    });
+    if retrying.is_empty() {
+        Reply::json(StatusCode::OK, &body)
+    } else {
+        Reply::json(StatusCode::SERVICE_UNAVAILABLE, &body).with_header("retry-after", "10")
+    }
+}

@@ -1,0 +1,142 @@
+//! THE entry point: every front door (local server, Azure custom handler, Lambda) hands an
+//! [`InboundRequest`] to [`Pipeline::handle`] and sends back the [`Reply`].
+//!
+//! Routing, inbound authentication and the body limit live here; the event path (parse →
+//! normalize → filter → dispatch → store) is in `events`, delivery with the ledger in `deliver`.
+
+mod auth;
+mod deliver;
+mod events;
+
+use std::sync::Arc;
+
+use http::{Method, StatusCode};
+use tracing::Instrument;
+
+use crate::config::Config;
+use crate::dispatch::Dispatcher;
+use crate::reply::{InboundRequest, Reply};
+use crate::store::{Store, StoreError};
+
+/// Why a pipeline could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The HTTP client could not be built (TLS roots).
+    #[error("cannot build HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Paths that receive events. `/` serves Lambda function URLs and API destinations.
+const EVENT_PATHS: [&str; 3] = ["/api/events", "/events", "/"];
+/// Paths that answer health checks.
+const HEALTH_PATHS: [&str; 2] = ["/api/health", "/health"];
+
+/// The configured pipeline, shared by every request of a process.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    dispatcher: Dispatcher,
+    store: Store,
+}
+
+impl Pipeline {
+    /// Builds the pipeline: HTTP client, store, and a first purge of expired history.
+    pub fn new(config: Config) -> Result<Self, PipelineError> {
+        let store = Store::open(&config.store)?;
+        let pipeline = Pipeline { inner: Arc::new(Inner { config, dispatcher: Dispatcher::new()?, store }) };
+        pipeline.purge_expired();
+        Ok(pipeline)
+    }
+
+    /// The validated config.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The history store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The dispatcher (its pooled client).
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.inner.dispatcher
+    }
+
+    /// Deletes history older than the configured retention; returns how many events went.
+    pub fn purge_expired(&self) -> usize {
+        let retention = chrono::Duration::from_std(self.inner.config.retention).unwrap_or(chrono::Duration::days(3));
+        let cutoff = (chrono::Utc::now() - retention).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        match self.inner.store.purge_before(&cutoff) {
+            Ok(gone) => gone,
+            Err(error) => {
+                tracing::warn!(%error, "Could not purge expired history.");
+                0
+            }
+        }
+    }
+
+    /// Answers one request. Never panics on bad input; every error is a JSON reply.
+    pub async fn handle(&self, request: InboundRequest) -> Reply {
+        let span = tracing::info_span!("request", method = %request.method, path = %request.path, status = tracing::field::Empty);
+        async {
+            let reply = self.route(request).await;
+            tracing::Span::current().record("status", reply.status.as_u16());
+            reply
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn route(&self, request: InboundRequest) -> Reply {
+        let path = normalize_path(&request.path);
+        if HEALTH_PATHS.contains(&path) {
+            return Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ok" }));
+        }
+        let events_path = EVENT_PATHS.contains(&path);
+        let trace_id = path.strip_prefix("/api/events/").or_else(|| path.strip_prefix("/events/"));
+        if !events_path && trace_id.is_none() {
+            return Reply::error(StatusCode::NOT_FOUND, &format!("no route for {path}: events go to /api/events"));
+        }
+        if let Err(reply) = auth::check(&request, &self.inner.config.inbound) {
+            return reply;
+        }
+        match (request.method.clone(), trace_id) {
+            (Method::GET, Some(id)) => self.trace(id),
+            (Method::POST, None) => self.receive(request).await,
+            (Method::OPTIONS, None) => crate::handshake::cloud_events_options(&request.headers, &self.inner.config.inbound),
+            (_, None) => method_not_allowed("POST, OPTIONS"),
+            (_, Some(_)) => method_not_allowed("GET"),
+        }
+    }
+
+    fn trace(&self, id: &str) -> Reply {
+        let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
+        match self.inner.store.trace(&id) {
+            Ok(Some(trace)) => Reply::json(StatusCode::OK, &trace),
+            Ok(None) => Reply::error(StatusCode::NOT_FOUND, &format!("no event with id '{id}' in history")),
+            Err(error) => {
+                tracing::error!(%error, "History lookup failed.");
+                Reply::error(StatusCode::SERVICE_UNAVAILABLE, "history store unavailable")
+            }
+        }
+    }
+}
+
+fn method_not_allowed(allow: &'static str) -> Reply {
+    Reply::error(StatusCode::METHOD_NOT_ALLOWED, &format!("method not allowed here; use {allow}")).with_header("allow", allow)
+}
+
+/// `/api/events/` → `/api/events`; the root stays `/`.
+fn normalize_path(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() { "/" } else { trimmed }
+}

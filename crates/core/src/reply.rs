@@ -1,0 +1,83 @@
+//! The framework-neutral request and reply that shells translate to and from their own types.
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use serde::Serialize;
+
+/// An inbound HTTP request, as any front door sees it.
+#[derive(Debug, Clone)]
+pub struct InboundRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// Path, e.g. `/api/events`.
+    pub path: String,
+    /// Raw query string, without `?`.
+    pub query: Option<String>,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl InboundRequest {
+    /// A request with an empty body and no headers.
+    pub fn new(method: Method, path_and_query: &str) -> Self {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
+            None => (path_and_query.to_owned(), None),
+        };
+        InboundRequest { method, path, query, headers: HeaderMap::new(), body: Bytes::new() }
+    }
+}
+
+/// The reply a shell sends back.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// Status code.
+    pub status: StatusCode,
+    /// Headers (content type included).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Body.
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// A reply with no body.
+    pub fn empty(status: StatusCode) -> Self {
+        Reply { status, headers: Vec::new(), body: Bytes::new() }
+    }
+
+    /// A JSON reply.
+    pub fn json(status: StatusCode, value: &impl Serialize) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => Reply::empty(status).with_header("content-type", "application/json").with_body(body),
+            Err(_) => Reply::empty(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+
+    /// A JSON error: `{"error": message}`.
+    pub fn error(status: StatusCode, message: &str) -> Self {
+        Reply::json(status, &serde_json::json!({ "error": message }))
+    }
+
+    /// Adds a header (skipped if the value is not a valid header value).
+    #[must_use]
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            self.headers.push((HeaderName::from_static(name), value));
+        }
+        self
+    }
+
+    /// Replaces the body.
+    #[must_use]
+    pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// The first value of header `name`, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.as_str().eq_ignore_ascii_case(name)).and_then(|(_, v)| v.to_str().ok())
+    }
+}

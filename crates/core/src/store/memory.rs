@@ -1,0 +1,148 @@
+//! The in-memory store: the same behaviour as SQLite, gone when the process ends.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::model::{EventSummary, overall_state};
+use super::{DeliveryState, EventRecord, ListFilter, PairState, Reception, StoreError, Trace};
+use crate::dispatch::Attempt;
+
+/// An in-memory store.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    receptions: HashMap<String, Reception>,
+    events: HashMap<String, Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    record: EventRecord,
+    receptions: Vec<String>,
+    pairs: Vec<PairState>,
+    attempts: Vec<Attempt>,
+}
+
+impl MemoryStore {
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {
+        self.inner.lock().map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
+    }
+
+    pub(crate) fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        for id in &reception.event_ids {
+            if let Some(entry) = inner.events.get_mut(id) {
+                if !entry.receptions.contains(&reception.id) {
+                    entry.receptions.push(reception.id.clone());
+                }
+            }
+        }
+        inner.receptions.insert(reception.id.clone(), reception.clone());
+        Ok(())
+    }
+
+    pub(crate) fn record_event(&self, record: &EventRecord) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        let entry = inner.events.entry(record.event.id.clone()).or_insert_with(|| Entry {
+            record: record.clone(),
+            receptions: Vec::new(),
+            pairs: Vec::new(),
+            attempts: Vec::new(),
+        });
+        if !entry.receptions.contains(&record.reception_id) {
+            entry.receptions.push(record.reception_id.clone());
+        }
+        for target in &record.targets {
+            if !entry.pairs.iter().any(|p| &p.target == target) {
+                entry.pairs.push(PairState { target: target.clone(), state: DeliveryState::Pending, attempts: 0, reason: None });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn pair(&self, event_id: &str, target: &str) -> Result<Option<PairState>, StoreError> {
+        let inner = self.lock()?;
+        Ok(inner.events.get(event_id).and_then(|e| e.pairs.iter().find(|p| p.target == target).cloned()))
+    }
+
+    pub(crate) fn record_attempt(&self, event_id: &str, attempt: &Attempt, state: DeliveryState) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        let Some(entry) = inner.events.get_mut(event_id) else { return Ok(()) };
+        entry.attempts.push(attempt.clone());
+        let pair = pair_mut(entry, &attempt.target);
+        pair.attempts += 1;
+        pair.state = state;
+        pair.reason.clone_from(&attempt.error);
+        Ok(())
+    }
+
+    pub(crate) fn set_state(&self, event_id: &str, target: &str, state: DeliveryState, reason: Option<&str>) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        if let Some(entry) = inner.events.get_mut(event_id) {
+            let pair = pair_mut(entry, target);
+            pair.state = state;
+            pair.reason = reason.map(str::to_owned);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn trace(&self, event_id: &str) -> Result<Option<Trace>, StoreError> {
+        let inner = self.lock()?;
+        Ok(inner.events.get(event_id).map(|entry| Trace {
+            record: entry.record.clone(),
+            receptions: entry.receptions.iter().filter_map(|id| inner.receptions.get(id).cloned()).collect(),
+            pairs: entry.pairs.clone(),
+            attempts: entry.attempts.clone(),
+        }))
+    }
+
+    pub(crate) fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
+        let inner = self.lock()?;
+        let mut rows: Vec<EventSummary> = inner
+            .events
+            .values()
+            .filter(|e| filter.since.as_ref().is_none_or(|s| e.record.received_at >= *s))
+            .filter(|e| filter.repository.as_ref().is_none_or(|r| e.record.event.repository.as_ref() == Some(r)))
+            .filter(|e| filter.state.is_none_or(|s| e.pairs.iter().any(|p| p.state == s)))
+            .map(|e| summary(&e.record, &e.pairs))
+            .collect();
+        rows.sort_by(|a, b| b.received_at.cmp(&a.received_at).then_with(|| a.id.cmp(&b.id)));
+        rows.truncate(filter.limit.max(1));
+        Ok(rows)
+    }
+
+    pub(crate) fn purge_before(&self, cutoff: &str) -> Result<usize, StoreError> {
+        let mut inner = self.lock()?;
+        let before = inner.events.len();
+        inner.events.retain(|_, e| e.record.received_at.as_str() >= cutoff);
+        inner.receptions.retain(|_, r| r.received_at.as_str() >= cutoff);
+        Ok(before - inner.events.len())
+    }
+}
+
+fn pair_mut<'e>(entry: &'e mut Entry, target: &str) -> &'e mut PairState {
+    let index = match entry.pairs.iter().position(|p| p.target == target) {
+        Some(index) => index,
+        None => {
+            entry.pairs.push(PairState { target: target.to_owned(), state: DeliveryState::Pending, attempts: 0, reason: None });
+            entry.pairs.len() - 1
+        }
+    };
+    &mut entry.pairs[index]
+}
+
+/// A list line from a record and its pairs.
+pub(crate) fn summary(record: &EventRecord, pairs: &[PairState]) -> EventSummary {
+    EventSummary {
+        id: record.event.id.clone(),
+        received_at: record.received_at.clone(),
+        action: record.event.action.as_str().to_owned(),
+        repository: record.event.repository.clone(),
+        tag: record.event.tag.clone(),
+        state: overall_state(pairs),
+    }
+}

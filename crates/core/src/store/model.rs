@@ -1,0 +1,153 @@
+//! Records the store keeps, shared by every backend and by `regrelay events`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dispatch::Attempt;
+use crate::event::RegistryEvent;
+use crate::filter::Decision;
+
+/// One inbound request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reception {
+    /// Request id (generated).
+    pub id: String,
+    /// When it arrived (RFC 3339 UTC).
+    pub received_at: String,
+    /// What it was: `events`, `validation`, `deletion`, `options`, `rejected`.
+    pub kind: String,
+    /// Body format (`event_grid`, `structured`, `batch`, `binary`), when events.
+    pub format: Option<String>,
+    /// SHA-256 of the body, hex.
+    pub payload_sha256: String,
+    /// Status we answered.
+    pub status: u16,
+    /// Event ids it carried.
+    pub event_ids: Vec<String>,
+    /// Error message when rejected.
+    pub error: Option<String>,
+}
+
+/// One event as normalized and decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The normalized event.
+    pub event: RegistryEvent,
+    /// The event exactly as received.
+    pub raw: String,
+    /// When first received (RFC 3339 UTC).
+    pub received_at: String,
+    /// Each rule's decision.
+    pub decisions: Vec<Decision>,
+    /// Targets that should receive it.
+    pub targets: Vec<String>,
+    /// The reception that first carried it.
+    pub reception_id: String,
+}
+
+/// Where an (event, target) pair stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Decided, not yet attempted.
+    Pending,
+    /// The target accepted the event.
+    Delivered,
+    /// Failed so far; the sender's retry (or a redrive) will try again.
+    FailedRetrying,
+    /// Failed permanently; kept for listing and redrive.
+    DeadLettered,
+    /// A repeat of an already delivered pair, not sent again.
+    SkippedDuplicate,
+}
+
+impl DeliveryState {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::FailedRetrying => "failed_retrying",
+            DeliveryState::DeadLettered => "dead_lettered",
+            DeliveryState::SkippedDuplicate => "skipped_duplicate",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::FailedRetrying, Self::DeadLettered, Self::SkippedDuplicate]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// The ledger entry of one (event, target) pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairState {
+    /// Target name.
+    pub target: String,
+    /// Current state.
+    pub state: DeliveryState,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// Why it is in this state, when not delivered.
+    pub reason: Option<String>,
+}
+
+/// Everything known about one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    /// The event, its decisions and targets.
+    pub record: EventRecord,
+    /// Every request that carried it (first delivery and sender retries).
+    pub receptions: Vec<Reception>,
+    /// Per-target ledger.
+    pub pairs: Vec<PairState>,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<Attempt>,
+}
+
+/// A line of `regrelay events list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSummary {
+    /// Event id.
+    pub id: String,
+    /// When first received.
+    pub received_at: String,
+    /// Action.
+    pub action: String,
+    /// Repository.
+    pub repository: Option<String>,
+    /// Tag.
+    pub tag: Option<String>,
+    /// Overall state: the worst pair state, or `no_targets`.
+    pub state: String,
+}
+
+/// Filters for listing events.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only events received at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Only this repository.
+    pub repository: Option<String>,
+    /// Only events with a pair in this state.
+    pub state: Option<DeliveryState>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// The overall state of an event from its pairs: the least finished one wins.
+pub fn overall_state(pairs: &[PairState]) -> String {
+    const ORDER: [DeliveryState; 5] = [
+        DeliveryState::FailedRetrying,
+        DeliveryState::Pending,
+        DeliveryState::DeadLettered,
+        DeliveryState::Delivered,
+        DeliveryState::SkippedDuplicate,
+    ];
+    ORDER
+        .iter()
+        .find(|s| pairs.iter().any(|p| p.state == **s))
+        .map_or("no_targets", |s| s.as_str())
+        .to_owned()
+}

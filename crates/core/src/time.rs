@@ -1,0 +1,87 @@
+//! Lenient timestamp reading: every time form registry senders use becomes RFC 3339 UTC, or
+//! nothing, never an error.
+//!
+//! Accepted: RFC 3339 with any fraction length and any offset; the same with a space instead of
+//! `T`; a date-time without zone (read as UTC, the only reading that does not guess a region);
+//! Alibaba's `…PRC` suffix (China Standard Time, +08:00); Unix seconds as an integer, float or
+//! exponent (`1.417566161e+09`), and Unix milliseconds.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+
+/// Parses `text` and renders it as RFC 3339 in UTC, or `None` if it is not a time we can read.
+pub fn normalize(text: &str) -> Option<String> {
+    parse(text).map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+/// Parses `text` into a UTC time, or `None`.
+pub fn parse(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if let Some(local) = text.strip_suffix("PRC") {
+        let china = FixedOffset::east_opt(8 * 3600)?;
+        let naive = naive(local)?;
+        return china.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(&text.replacen(' ', "T", 1)) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Some(t) = naive(text) {
+        return Some(Utc.from_utc_datetime(&t));
+    }
+    unix(text)
+}
+
+fn naive(text: &str) -> Option<NaiveDateTime> {
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|fmt| NaiveDateTime::parse_from_str(text, fmt).ok())
+}
+
+/// Unix seconds (integer or float) or milliseconds (integers above 10^11).
+fn unix(text: &str) -> Option<DateTime<Utc>> {
+    if !text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+        return None;
+    }
+    if let Ok(whole) = text.parse::<i64>() {
+        return if whole.abs() >= 100_000_000_000 {
+            DateTime::from_timestamp_millis(whole)
+        } else {
+            DateTime::from_timestamp(whole, 0)
+        };
+    }
+    let float = text.parse::<f64>().ok().filter(|f| f.is_finite() && f.abs() < 1e11)?;
+    #[allow(clippy::cast_possible_truncation)]
+    let nanos = (float * 1e9).round() as i64;
+    Some(DateTime::from_timestamp_nanos(nanos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn reads_every_sender_form() {
+        let cases = [
+            ("2018-04-25T21:39:47.6549614Z", Some("2018-04-25T21:39:47.654961400Z")),
+            ("2018-04-25T21:39:47.276585742Z", Some("2018-04-25T21:39:47.276585742Z")),
+            ("2019-03-12T22:16:31.0087496+00:00", Some("2019-03-12T22:16:31.008749600Z")),
+            ("2020-11-19T21:04:41+08:00", Some("2020-11-19T13:04:41Z")),
+            ("2020-11-19T21:04:42.179PRC", Some("2020-11-19T13:04:42.179Z")),
+            ("2021-11-15 20:49:40", Some("2021-11-15T20:49:40Z")),
+            ("1614265330", Some("2021-02-25T15:02:10Z")),
+            ("1.417566161e+09", Some("2014-12-03T00:22:41Z")),
+            ("1614265330123", Some("2021-02-25T15:02:10.123Z")),
+            ("019-03-12T22:42:08.7034064Z", None),
+            ("", None),
+            ("yesterday", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize(input).as_deref(), want, "{input}");
+        }
+    }
+}
