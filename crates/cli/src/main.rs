@@ -1,1 +1,5 @@
-fn main(){}
+//! `regrelay`: thin entry point; every command lives in the library.
+
+fn main() -> std::process::ExitCode {
+    regrelay_cli::main()
+}

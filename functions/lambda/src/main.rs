@@ -1,1 +1,22 @@
-fn main(){}
+//! `bootstrap` for provided.al2023: config from `REGRELAY_CONFIG` (or inline TOML in
+//! `REGRELAY_CONFIG_TOML`), JSON logs as Lambda's log format asks, then serve invocations.
+
+use anyhow::Context;
+use regrelay_core::config::{Config, ProcessEnv};
+use regrelay_core::telemetry::{self, LogFormat};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init(LogFormat::Json, "info");
+    let config = load().map_err(|e| format!("{e:#}"))?;
+    let pipeline = regrelay_core::Pipeline::new(config)?;
+    lambda_http::run(lambda_http::service_fn(move |request| regrelay_lambda::handler(pipeline.clone(), request))).await
+}
+
+fn load() -> anyhow::Result<Config> {
+    if let Ok(text) = std::env::var("REGRELAY_CONFIG_TOML") {
+        return Config::from_toml(&text, &ProcessEnv).context("REGRELAY_CONFIG_TOML");
+    }
+    let path = std::env::var("REGRELAY_CONFIG").unwrap_or_else(|_| "regrelay.toml".to_owned());
+    Config::load(&path, &ProcessEnv).with_context(|| format!("loading {path}"))
+}

@@ -1,0 +1,65 @@
+//! `regrelay serve`: the Azure handler's app on a local port, with readable logs.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use regrelay_core::telemetry::{self, LogFormat};
+
+/// Arguments of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Config file (default: the embedded example: every event to stdout, SQLite history).
+    #[arg(long, short)]
+    pub config: Option<String>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    telemetry::init(LogFormat::Text, "info");
+    let config = super::load_config(args.config.as_deref())?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let pipeline = regrelay_core::Pipeline::new(config)?;
+        let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+        let address = listener.local_addr()?;
+        tracing::info!(%address, "regrelay listening; POST events to http://{address}/api/events");
+        spawn_purger(pipeline.clone());
+        axum::serve(listener, regrelay_azure::app(pipeline)).with_graceful_shutdown(shutdown()).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Enforces history retention hourly.
+fn spawn_purger(pipeline: regrelay_core::Pipeline) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let gone = pipeline.purge_expired();
+            if gone > 0 {
+                tracing::info!(gone, "Purged expired history.");
+            }
+        }
+    });
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => return ctrl_c.await.unwrap_or(()),
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+    tracing::info!("Shutting down.");
+}

@@ -1,0 +1,82 @@
+//! AWS Lambda shell: translates `lambda_http` requests (function URLs, API Gateway REST and HTTP
+//! APIs, ALB) to core [`InboundRequest`]s and core [`Reply`]s back. No product behaviour here.
+//!
+//! Direct invocations that are not HTTP-shaped (EventBridge rules invoking the function) arrive
+//! through `lambda_http`'s pass-through as `POST /events`; AWS IAM already authorized them, so the
+//! shell presents the inbound secret for them, and a transient failure fails the invocation so
+//! Lambda's own retry (and the rule's dead-letter queue) takes over.
+
+use bytes::Bytes;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use regrelay_core::{InboundRequest, Pipeline, Reply};
+
+/// Why an invocation failed (only for pass-through invocations, which have no HTTP status).
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Some delivery may succeed later: let Lambda retry the invocation.
+    #[error("transient failure, retry: {0}")]
+    Transient(String),
+}
+
+/// Handles one Lambda HTTP request.
+pub async fn handler(pipeline: Pipeline, request: Request) -> Result<Response<Body>, HandlerError> {
+    let pass_through = matches!(request.request_context_ref(), Some(RequestContext::PassThrough));
+    let mut inbound = to_inbound(request);
+    if pass_through {
+        present_secret(&pipeline, &mut inbound);
+    }
+    let reply = pipeline.handle(inbound).await;
+    if pass_through && reply.status.is_server_error() {
+        return Err(HandlerError::Transient(String::from_utf8_lossy(&reply.body).into_owned()));
+    }
+    Ok(to_response(reply))
+}
+
+/// The core request for a Lambda HTTP request.
+pub fn to_inbound(request: Request) -> InboundRequest {
+    let (parts, body) = request.into_parts();
+    let body = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    InboundRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body,
+    }
+}
+
+/// The Lambda response for a core reply (text bodies stay text, so API Gateway does not need
+/// binary media types configured).
+pub fn to_response(reply: Reply) -> Response<Body> {
+    let body = match String::from_utf8(reply.body.to_vec()) {
+        Ok(text) if text.is_empty() => Body::Empty,
+        Ok(text) => Body::Text(text),
+        Err(bytes) => Body::Binary(bytes.into_bytes()),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = reply.status;
+    for (name, value) in reply.headers {
+        response.headers_mut().append(name, value);
+    }
+    response
+}
+
+fn present_secret(pipeline: &Pipeline, inbound: &mut InboundRequest) {
+    if let Some(secret) = pipeline.config().inbound.secrets.first() {
+        if let Ok(value) = http::HeaderValue::from_str(&format!("Bearer {}", secret.expose())) {
+            inbound.headers.insert(http::header::AUTHORIZATION, value);
+        }
+    }
+}
+
+impl From<HandlerError> for lambda_http::lambda_runtime::Diagnostic {
+    fn from(error: HandlerError) -> Self {
+        lambda_http::lambda_runtime::Diagnostic { error_type: "TransientDeliveryFailure".into(), error_message: error.to_string() }
+    }
+}
