@@ -141,6 +141,51 @@ pub fn owned(text: &Option<Cow<'_, str>>) -> Option<String> {
     text.as_deref().filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
+/// Repairs documentation samples that are not quite JSON: removes `//` line comments and commas that directly precede `}` or `]`, outside strings.
+pub fn repair(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                '\\' => out.extend(chars.next()),
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                while chars.peek().is_some_and(|&n| n != '\n') {
+                    chars.next();
+                }
+            }
+            ',' if next_significant(chars.clone()).is_some_and(|n| n == '}' || n == ']') => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn next_significant(mut chars: impl Iterator<Item = char>) -> Option<char> {
+    loop {
+        match chars.next()? {
+            c if c.is_whitespace() => {}
+            '/' => {
+                // A `//` comment: skip to the end of the line.
+                chars.by_ref().find(|&c| c == '\n')?;
+            }
+            c => return Some(c),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +236,14 @@ mod tests {
         let json = r#"{"s":"plain"}"#;
         let probe: Probe<'_> = serde_json::from_str(json).unwrap();
         assert!(matches!(probe.s, Some(Cow::Borrowed(_))));
+    }
+
+    #[test]
+    fn repairs_doc_samples_but_not_strings() {
+        assert_eq!(repair(r#"{"a": 1, // note
+}"#), "{\"a\": 1 \n}");
+        assert_eq!(repair(r#"[{"a": "x,}", "b": [1,2,],},]"#), r#"[{"a": "x,}", "b": [1,2]}]"#);
+        assert_eq!(repair(r#"{"u": "http://x"}"#), r#"{"u": "http://x"}"#);
+        assert_eq!(repair(r#"{"q": "a\"b,]"}"#), r#"{"q": "a\"b,]"}"#);
     }
 }
