@@ -15,10 +15,20 @@ async fn event_grid_validation_echoes_the_code_with_200() {
         .send()
         .await
         .unwrap();
-    assert_eq!(reply.status(), 200, "never 202: Event Grid does not accept it");
-    assert!(reply.headers().get("content-length").is_some(), "not chunked");
+    assert_eq!(
+        reply.status(),
+        200,
+        "never 202: Event Grid does not accept it"
+    );
+    assert!(
+        reply.headers().get("content-length").is_some(),
+        "not chunked"
+    );
     let body: Value = reply.json().await.unwrap();
-    assert_eq!(body, serde_json::json!({ "validationResponse": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6" }));
+    assert_eq!(
+        body,
+        serde_json::json!({ "validationResponse": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6" })
+    );
     assert!(sink.received().is_empty(), "a handshake is not fanned out");
 }
 
@@ -27,7 +37,10 @@ async fn cloud_events_subscription_validation_with_double_encoded_data() {
     let app = App::start(&webhook_config("http://127.0.0.1:9/unused")).await;
     let reply = client()
         .post(app.url("/api/events"))
-        .header("content-type", "application/cloudevents+json; charset=utf-8")
+        .header(
+            "content-type",
+            "application/cloudevents+json; charset=utf-8",
+        )
         .body(fixture("cloudevents/validation.double_encoded.json"))
         .send()
         .await
@@ -62,11 +75,16 @@ async fn cloud_events_options_grants_allowlisted_origins_only() {
     .await;
     let http = client();
     let options = |origin: &'static str| {
-        http.request(reqwest::Method::OPTIONS, app.url("/api/events")).header("WebHook-Request-Origin", origin).send()
+        http.request(reqwest::Method::OPTIONS, app.url("/api/events"))
+            .header("WebHook-Request-Origin", origin)
+            .send()
     };
     let granted = options("eventgrid.azure.cn").await.unwrap();
     assert_eq!(granted.status(), 200);
-    assert_eq!(granted.headers()["webhook-allowed-origin"], "eventgrid.azure.cn");
+    assert_eq!(
+        granted.headers()["webhook-allowed-origin"],
+        "eventgrid.azure.cn"
+    );
     assert_eq!(granted.headers()["webhook-allowed-rate"], "120");
     assert_eq!(granted.headers()["allow"], "POST, OPTIONS");
 
@@ -74,16 +92,28 @@ async fn cloud_events_options_grants_allowlisted_origins_only() {
     assert_eq!(refused.status(), 403);
     assert!(refused.headers().get("webhook-allowed-origin").is_none());
     let body: Value = refused.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("attacker.example.com"));
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("attacker.example.com")
+    );
 
-    let bare = http.request(reqwest::Method::OPTIONS, app.url("/api/events")).send().await.unwrap();
+    let bare = http
+        .request(reqwest::Method::OPTIONS, app.url("/api/events"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bare.status(), 400);
 }
 
 #[tokio::test]
 async fn inbound_secret_is_required_when_configured() {
     let sink = Receiver::start().await;
-    let config = format!("[inbound]\nsecret = \"old-secret, new-secret\"\n{}", webhook_config(&sink.url("/hook")));
+    let config = format!(
+        "[inbound]\nsecret = \"old-secret, new-secret\"\n{}",
+        webhook_config(&sink.url("/hook"))
+    );
     let app = App::start(&config).await;
     let http = client();
     let post = |url: String| {
@@ -94,11 +124,25 @@ async fn inbound_secret_is_required_when_configured() {
     };
     let missing = post(app.url("/api/events")).send().await.unwrap();
     assert_eq!(missing.status(), 401);
-    let wrong = post(app.url("/api/events?access_token=nope")).send().await.unwrap();
+    let wrong = post(app.url("/api/events?access_token=nope"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
-    let query = post(app.url("/api/events?access_token=new-secret")).send().await.unwrap();
-    assert_eq!(query.status(), 200, "the query form Event Grid endpoint URLs use");
-    let bearer = post(app.url("/api/events")).bearer_auth("old-secret").send().await.unwrap();
+    let query = post(app.url("/api/events?access_token=new-secret"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        query.status(),
+        200,
+        "the query form Event Grid endpoint URLs use"
+    );
+    let bearer = post(app.url("/api/events"))
+        .bearer_auth("old-secret")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bearer.status(), 200, "either secret works during rotation");
     let health = http.get(app.url("/api/health")).send().await.unwrap();
     assert_eq!(health.status(), 200, "health needs no secret");

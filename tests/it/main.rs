@@ -6,3 +6,4 @@ mod delivery; // fan-out over real HTTP: ledger, retries, dead letters, replies 
 mod handshake; // Event Grid validation/deletion and the CloudEvents OPTIONS handshake over HTTP
 mod lambda; // the Lambda handler fed lambda_http's own request shapes
 mod normalize; // every fixture against its golden normalized output
+mod targets; // each target kind against a loopback receiver that verifies what the real service verifies

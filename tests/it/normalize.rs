@@ -43,8 +43,15 @@ fn every_fixture_matches_its_golden() {
     assert!(names.len() >= 20, "fixtures went missing: {names:?}");
     for name in names {
         let raw = fixture(&name);
-        let body = if name.starts_with("seeds/") { lenient::repair(&String::from_utf8_lossy(&raw)).into_bytes() } else { raw };
-        golden(&name.replace(".json", ".normalized.json"), &normalized(&body));
+        let body = if name.starts_with("seeds/") {
+            lenient::repair(&String::from_utf8_lossy(&raw)).into_bytes()
+        } else {
+            raw
+        };
+        golden(
+            &name.replace(".json", ".normalized.json"),
+            &normalized(&body),
+        );
     }
 }
 
@@ -58,9 +65,17 @@ fn trailing_comma_samples_are_rejected_strictly_with_a_reason() {
 
 #[test]
 fn doc_languages_agree() {
-    for kind in ["image_pushed", "image_deleted", "chart_pushed", "chart_deleted"] {
+    for kind in [
+        "image_pushed",
+        "image_deleted",
+        "chart_pushed",
+        "chart_deleted",
+    ] {
         let de = normalized(&fixture(&format!("seeds/event_grid.{kind}.de.json")));
         let fr = normalized(&fixture(&format!("seeds/event_grid.{kind}.fr.json")));
-        assert_eq!(de, fr, "{kind}: the German and French samples normalize alike");
+        assert_eq!(
+            de, fr,
+            "{kind}: the German and French samples normalize alike"
+        );
     }
 }

@@ -19,7 +19,10 @@ use tokio::task::JoinHandle;
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Path of a fixture, relative to `tests/fixtures`.
@@ -43,8 +46,12 @@ pub fn golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("golden {} missing ({e}); run with UPDATE_GOLDEN=1 and review the diff", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "golden {} missing ({e}); run with UPDATE_GOLDEN=1 and review the diff",
+            path.display()
+        )
+    });
     similar_asserts::assert_eq!(expected, actual, "golden {name} differs");
 }
 
@@ -82,7 +89,12 @@ pub struct Scripted {
 impl Scripted {
     /// A plain reply with this status.
     pub fn status(status: u16) -> Self {
-        Scripted { status, headers: Vec::new(), body: String::new(), delay: Duration::ZERO }
+        Scripted {
+            status,
+            headers: Vec::new(),
+            body: String::new(),
+            delay: Duration::ZERO,
+        }
     }
 }
 
@@ -110,9 +122,16 @@ impl Receiver {
 
     /// Starts a receiver that answers with `script` in order, then 200.
     pub async fn scripted(script: Vec<Scripted>) -> Receiver {
-        let state = Arc::new(ReceiverState { received: Mutex::default(), script: Mutex::new(script.into()) });
-        let app = axum::Router::new().fallback(record).with_state(state.clone());
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind receiver");
+        let state = Arc::new(ReceiverState {
+            received: Mutex::default(),
+            script: Mutex::new(script.into()),
+        });
+        let app = axum::Router::new()
+            .fallback(record)
+            .with_state(state.clone());
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
         let addr = listener.local_addr().expect("receiver addr");
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -127,7 +146,11 @@ impl Receiver {
 
     /// Everything received so far.
     pub fn received(&self) -> Vec<Received> {
-        self.state.received.lock().map(|r| r.clone()).unwrap_or_default()
+        self.state
+            .received
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     /// Waits (at most 5 s) until `count` requests arrived; returns them.
@@ -151,15 +174,31 @@ impl Drop for Receiver {
 
 async fn record(State(state): State<Arc<ReceiverState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
-    let uri = parts.uri.path_and_query().map(ToString::to_string).unwrap_or_default();
+    let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     if let Ok(mut received) = state.received.lock() {
-        received.push(Received { uri, headers: parts.headers, body });
+        received.push(Received {
+            uri,
+            headers: parts.headers,
+            body,
+        });
     }
     let next = state.script.lock().ok().and_then(|mut s| s.pop_front());
-    let Some(reply) = next else { return StatusCode::OK.into_response() };
+    let Some(reply) = next else {
+        return StatusCode::OK.into_response();
+    };
     tokio::time::sleep(reply.delay).await;
-    let mut response = (StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK), reply.body).into_response();
+    let mut response = (
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK),
+        reply.body,
+    )
+        .into_response();
     for (name, value) in reply.headers {
         if let Ok(value) = value.parse() {
             response.headers_mut().insert(name, value);
@@ -194,7 +233,11 @@ impl App {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        App { addr, pipeline, task }
+        App {
+            addr,
+            pipeline,
+            task,
+        }
     }
 
     /// URL of `path` on the app.
@@ -237,16 +280,26 @@ pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test exe path");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let path = dir.join(name);
-    assert!(path.exists(), "{} is not built: run `cargo build --workspace --bins` first (the README's test command does)", path.display());
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build --workspace --bins` first (the README's test command does)",
+        path.display()
+    );
     path
 }
 
 /// A free loopback port (bound then released).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// A shared HTTP client for tests, with a timeout.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client")
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
 }

@@ -10,7 +10,9 @@ use http::{HeaderMap, HeaderValue};
 pub fn read(path: &str) -> anyhow::Result<Vec<u8>> {
     if path == "-" {
         let mut body = Vec::new();
-        std::io::stdin().read_to_end(&mut body).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut body)
+            .context("reading standard input")?;
         Ok(body)
     } else {
         std::fs::read(path).with_context(|| format!("reading {path}"))
@@ -21,7 +23,10 @@ pub fn read(path: &str) -> anyhow::Result<Vec<u8>> {
 pub fn headers(content_type: Option<&str>) -> anyhow::Result<HeaderMap> {
     let mut headers = HeaderMap::new();
     if let Some(ct) = content_type {
-        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_str(ct).context("bad content type")?);
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_str(ct).context("bad content type")?,
+        );
     }
     Ok(headers)
 }

@@ -25,19 +25,32 @@ pub const ALLOWED_RATE: &str = "webhook-allowed-rate";
 pub fn event_grid_validation(code: Option<&str>) -> Reply {
     match code {
         Some(code) => Reply::json(StatusCode::OK, &json!({ "validationResponse": code })),
-        None => Reply::error(StatusCode::BAD_REQUEST, "validation event has no data.validationCode"),
+        None => Reply::error(
+            StatusCode::BAD_REQUEST,
+            "validation event has no data.validationCode",
+        ),
     }
 }
 
 /// The reply to a CloudEvents webhook `OPTIONS` request.
 pub fn cloud_events_options(headers: &HeaderMap, inbound: &Inbound) -> Reply {
-    let Some(origin) = headers.get(REQUEST_ORIGIN).and_then(|v| v.to_str().ok()).map(str::trim) else {
-        return Reply::error(StatusCode::BAD_REQUEST, "OPTIONS without WebHook-Request-Origin: not a CloudEvents webhook handshake")
-            .with_header("allow", "POST, OPTIONS");
+    let Some(origin) = headers
+        .get(REQUEST_ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+    else {
+        return Reply::error(
+            StatusCode::BAD_REQUEST,
+            "OPTIONS without WebHook-Request-Origin: not a CloudEvents webhook handshake",
+        )
+        .with_header("allow", "POST, OPTIONS");
     };
     if !origin_allowed(origin, &inbound.allowed_origins) {
-        return Reply::error(StatusCode::FORBIDDEN, &format!("origin '{origin}' is not in inbound.allowed_origins"))
-            .with_header("allow", "POST, OPTIONS");
+        return Reply::error(
+            StatusCode::FORBIDDEN,
+            &format!("origin '{origin}' is not in inbound.allowed_origins"),
+        )
+        .with_header("allow", "POST, OPTIONS");
     }
     Reply::empty(StatusCode::OK)
         .with_header(ALLOWED_ORIGIN, origin)
@@ -46,12 +59,17 @@ pub fn cloud_events_options(headers: &HeaderMap, inbound: &Inbound) -> Reply {
 }
 
 fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
-    allowed.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(origin))
+    allowed
+        .iter()
+        .any(|a| a == "*" || a.eq_ignore_ascii_case(origin))
 }
 
 /// The configured rate, or the requested one when it is lower.
 fn granted_rate(headers: &HeaderMap, configured: &str) -> String {
-    let requested = headers.get(REQUEST_RATE).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u32>().ok());
+    let requested = headers
+        .get(REQUEST_RATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u32>().ok());
     match (configured.parse::<u32>().ok(), requested) {
         (Some(limit), Some(asked)) => limit.min(asked).to_string(),
         (None, Some(asked)) => asked.to_string(),
@@ -85,13 +103,19 @@ mod tests {
 
     #[test]
     fn grants_allowlisted_origins_only() {
-        let reply = cloud_events_options(&options(Some("eventgrid.azure.net"), None), &inbound(&["eventgrid.azure.net"], "*"));
+        let reply = cloud_events_options(
+            &options(Some("eventgrid.azure.net"), None),
+            &inbound(&["eventgrid.azure.net"], "*"),
+        );
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.header(ALLOWED_ORIGIN), Some("eventgrid.azure.net"));
         assert_eq!(reply.header(ALLOWED_RATE), Some("*"));
         assert_eq!(reply.header("allow"), Some("POST, OPTIONS"));
 
-        let reply = cloud_events_options(&options(Some("evil.example.com"), None), &inbound(&["eventgrid.azure.net"], "*"));
+        let reply = cloud_events_options(
+            &options(Some("evil.example.com"), None),
+            &inbound(&["eventgrid.azure.net"], "*"),
+        );
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
         assert_eq!(reply.header(ALLOWED_ORIGIN), None);
 
@@ -102,14 +126,23 @@ mod tests {
     #[test]
     fn rate_is_the_lower_of_asked_and_configured() {
         let h = options(Some("eventgrid.azure.net"), Some("120"));
-        assert_eq!(cloud_events_options(&h, &inbound(&["*"], "60")).header(ALLOWED_RATE), Some("60"));
-        assert_eq!(cloud_events_options(&h, &inbound(&["*"], "*")).header(ALLOWED_RATE), Some("120"));
+        assert_eq!(
+            cloud_events_options(&h, &inbound(&["*"], "60")).header(ALLOWED_RATE),
+            Some("60")
+        );
+        assert_eq!(
+            cloud_events_options(&h, &inbound(&["*"], "*")).header(ALLOWED_RATE),
+            Some("120")
+        );
     }
 
     #[test]
     fn validation_echoes_the_code() {
         let reply = event_grid_validation(Some("512d38b6-c7b8-40c8-89fe-f46f9e9622b6"));
         assert_eq!(reply.status, StatusCode::OK);
-        assert_eq!(std::str::from_utf8(&reply.body).unwrap(), r#"{"validationResponse":"512d38b6-c7b8-40c8-89fe-f46f9e9622b6"}"#);
+        assert_eq!(
+            std::str::from_utf8(&reply.body).unwrap(),
+            r#"{"validationResponse":"512d38b6-c7b8-40c8-89fe-f46f9e9622b6"}"#
+        );
     }
 }

@@ -39,10 +39,26 @@ const ACR_PREFIX: &str = "Microsoft.ContainerRegistry.";
 pub fn acr_type(event_type: &str) -> Option<(&'static str, Action)> {
     let short = strip_prefix_ignore_case(event_type, ACR_PREFIX).unwrap_or(event_type);
     const TYPES: [(&str, &str, Action); 4] = [
-        ("ImagePushed", "Microsoft.ContainerRegistry.ImagePushed", Action::Push),
-        ("ImageDeleted", "Microsoft.ContainerRegistry.ImageDeleted", Action::Delete),
-        ("ChartPushed", "Microsoft.ContainerRegistry.ChartPushed", Action::ChartPush),
-        ("ChartDeleted", "Microsoft.ContainerRegistry.ChartDeleted", Action::ChartDelete),
+        (
+            "ImagePushed",
+            "Microsoft.ContainerRegistry.ImagePushed",
+            Action::Push,
+        ),
+        (
+            "ImageDeleted",
+            "Microsoft.ContainerRegistry.ImageDeleted",
+            Action::Delete,
+        ),
+        (
+            "ChartPushed",
+            "Microsoft.ContainerRegistry.ChartPushed",
+            Action::ChartPush,
+        ),
+        (
+            "ChartDeleted",
+            "Microsoft.ContainerRegistry.ChartDeleted",
+            Action::ChartDelete,
+        ),
     ];
     TYPES
         .iter()
@@ -52,7 +68,8 @@ pub fn acr_type(event_type: &str) -> Option<(&'static str, Action)> {
 
 fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// Classifies one decoded envelope.
@@ -66,8 +83,15 @@ pub fn classify(parsed: &Parsed<'_>) -> Classified {
         return Classified::Deletion;
     }
     match acr_type(kind) {
-        Some((full, action)) => Classified::Registry(Box::new(registry_event(wire, parsed.schema(), full, action))),
-        None => Classified::Ignored { event_type: kind.to_owned() },
+        Some((full, action)) => Classified::Registry(Box::new(registry_event(
+            wire,
+            parsed.schema(),
+            full,
+            action,
+        ))),
+        None => Classified::Ignored {
+            event_type: kind.to_owned(),
+        },
     }
 }
 
@@ -81,26 +105,42 @@ fn validation(wire: &WireEvent<'_>) -> Classified {
         Data::Object(data) => from(data),
         Data::Text(text) => match serde_json::from_str::<AcrData<'_>>(text) {
             Ok(data) => from(&data),
-            Err(_) => Classified::Validation { code: None, url: None },
+            Err(_) => Classified::Validation {
+                code: None,
+                url: None,
+            },
         },
-        Data::Other => Classified::Validation { code: None, url: None },
+        Data::Other => Classified::Validation {
+            code: None,
+            url: None,
+        },
     }
 }
 
-fn registry_event(wire: &WireEvent<'_>, schema: Schema, full: &str, action: Action) -> RegistryEvent {
+fn registry_event(
+    wire: &WireEvent<'_>,
+    schema: Schema,
+    full: &str,
+    action: Action,
+) -> RegistryEvent {
     let empty = AcrData::default();
     let data = wire.acr().unwrap_or(&empty);
     let target = data.target.get();
     let request = data.request.get();
     let origin = wire.origin();
-    let time_raw = wire.envelope_time().filter(|t| !t.is_empty()).map(str::to_owned);
+    let time_raw = wire
+        .envelope_time()
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
     let time = time_raw
         .as_deref()
         .and_then(time::normalize)
         .or_else(|| data.timestamp.as_deref().and_then(time::normalize));
-    let registry = request
-        .and_then(|r| owned(&r.host))
-        .or_else(|| origin.and_then(event_grid::registry_from_topic).map(str::to_owned));
+    let registry = request.and_then(|r| owned(&r.host)).or_else(|| {
+        origin
+            .and_then(event_grid::registry_from_topic)
+            .map(str::to_owned)
+    });
     let connected_registry = data
         .connected_registry_name()
         .or_else(|| origin.and_then(event_grid::connected_registry_from_topic))

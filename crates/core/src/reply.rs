@@ -26,7 +26,13 @@ impl InboundRequest {
             Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
             None => (path_and_query.to_owned(), None),
         };
-        InboundRequest { method, path, query, headers: HeaderMap::new(), body: Bytes::new() }
+        InboundRequest {
+            method,
+            path,
+            query,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
     }
 }
 
@@ -44,13 +50,19 @@ pub struct Reply {
 impl Reply {
     /// A reply with no body.
     pub fn empty(status: StatusCode) -> Self {
-        Reply { status, headers: Vec::new(), body: Bytes::new() }
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
     }
 
     /// A JSON reply.
     pub fn json(status: StatusCode, value: &impl Serialize) -> Self {
         match serde_json::to_vec(value) {
-            Ok(body) => Reply::empty(status).with_header("content-type", "application/json").with_body(body),
+            Ok(body) => Reply::empty(status)
+                .with_header("content-type", "application/json")
+                .with_body(body),
             Err(_) => Reply::empty(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -78,6 +90,9 @@ impl Reply {
 
     /// The first value of header `name`, if present and text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.as_str().eq_ignore_ascii_case(name)).and_then(|(_, v)| v.to_str().ok())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.to_str().ok())
     }
 }

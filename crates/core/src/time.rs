@@ -22,7 +22,10 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     if let Some(local) = text.strip_suffix("PRC") {
         let china = FixedOffset::east_opt(8 * 3600)?;
         let naive = naive(local)?;
-        return china.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc));
+        return china
+            .from_local_datetime(&naive)
+            .single()
+            .map(|t| t.with_timezone(&Utc));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
@@ -44,7 +47,10 @@ fn naive(text: &str) -> Option<NaiveDateTime> {
 
 /// Unix seconds (integer or float) or milliseconds (integers above 10^11).
 fn unix(text: &str) -> Option<DateTime<Utc>> {
-    if !text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
         return None;
     }
     if let Ok(whole) = text.parse::<i64>() {
@@ -54,7 +60,10 @@ fn unix(text: &str) -> Option<DateTime<Utc>> {
             DateTime::from_timestamp(whole, 0)
         };
     }
-    let float = text.parse::<f64>().ok().filter(|f| f.is_finite() && f.abs() < 1e11)?;
+    let float = text
+        .parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite() && f.abs() < 1e11)?;
     #[allow(clippy::cast_possible_truncation)]
     let nanos = (float * 1e9).round() as i64;
     Some(DateTime::from_timestamp_nanos(nanos))
@@ -67,11 +76,23 @@ mod tests {
     #[test]
     fn reads_every_sender_form() {
         let cases = [
-            ("2018-04-25T21:39:47.6549614Z", Some("2018-04-25T21:39:47.654961400Z")),
-            ("2018-04-25T21:39:47.276585742Z", Some("2018-04-25T21:39:47.276585742Z")),
-            ("2019-03-12T22:16:31.0087496+00:00", Some("2019-03-12T22:16:31.008749600Z")),
+            (
+                "2018-04-25T21:39:47.6549614Z",
+                Some("2018-04-25T21:39:47.654961400Z"),
+            ),
+            (
+                "2018-04-25T21:39:47.276585742Z",
+                Some("2018-04-25T21:39:47.276585742Z"),
+            ),
+            (
+                "2019-03-12T22:16:31.0087496+00:00",
+                Some("2019-03-12T22:16:31.008749600Z"),
+            ),
             ("2020-11-19T21:04:41+08:00", Some("2020-11-19T13:04:41Z")),
-            ("2020-11-19T21:04:42.179PRC", Some("2020-11-19T13:04:42.179Z")),
+            (
+                "2020-11-19T21:04:42.179PRC",
+                Some("2020-11-19T13:04:42.179Z"),
+            ),
             ("2021-11-15 20:49:40", Some("2021-11-15T20:49:40Z")),
             ("1614265330", Some("2021-02-25T15:02:10Z")),
             ("1.417566161e+09", Some("2014-12-03T00:22:41Z")),

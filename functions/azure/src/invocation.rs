@@ -34,7 +34,12 @@ struct Invocation {
 pub async fn handle(pipeline: &Pipeline, request: InboundRequest) -> Reply {
     let invocation: Invocation = match serde_json::from_slice(&request.body) {
         Ok(invocation) => invocation,
-        Err(error) => return Reply::error(StatusCode::BAD_REQUEST, &format!("invocation payload is not valid JSON: {error}")),
+        Err(error) => {
+            return Reply::error(
+                StatusCode::BAD_REQUEST,
+                &format!("invocation payload is not valid JSON: {error}"),
+            );
+        }
     };
     if request.path == "/eventgrid" {
         return event_grid_trigger(pipeline, &invocation).await;
@@ -44,7 +49,10 @@ pub async fn handle(pipeline: &Pipeline, request: InboundRequest) -> Reply {
 
 async fn event_grid_trigger(pipeline: &Pipeline, invocation: &Invocation) -> Reply {
     let Some(event) = invocation.data.get("eventGridEvent").map(decoded) else {
-        return Reply::error(StatusCode::BAD_REQUEST, "invocation has no Data.eventGridEvent");
+        return Reply::error(
+            StatusCode::BAD_REQUEST,
+            "invocation has no Data.eventGridEvent",
+        );
     };
     let cloud_event = event.get("specversion").is_some();
     let (content_type, body) = if cloud_event {
@@ -53,14 +61,26 @@ async fn event_grid_trigger(pipeline: &Pipeline, invocation: &Invocation) -> Rep
         ("application/json", Value::Array(vec![event]).to_string())
     };
     let mut request = InboundRequest::new(Method::POST, "/api/events");
-    request.headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    request.headers.insert("aeg-event-type", HeaderValue::from_static("Notification"));
+    request.headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    request
+        .headers
+        .insert("aeg-event-type", HeaderValue::from_static("Notification"));
     request.body = Bytes::from(body);
     request.headers.extend(bypass_auth(pipeline));
     let reply = pipeline.handle(request).await;
     let log = String::from_utf8_lossy(&reply.body).into_owned();
-    let status = if reply.status.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK };
-    Reply::json(status, &json!({ "Outputs": {}, "Logs": [log], "ReturnValue": null }))
+    let status = if reply.status.is_server_error() {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    };
+    Reply::json(
+        status,
+        &json!({ "Outputs": {}, "Logs": [log], "ReturnValue": null }),
+    )
 }
 
 /// The host already authenticated the trigger (system key); present the inbound secret so the
@@ -87,25 +107,51 @@ async fn http_trigger(pipeline: &Pipeline, function: &str, invocation: &Invocati
     let headers: Map<String, Value> = reply
         .headers
         .iter()
-        .filter_map(|(n, v)| Some((n.as_str().to_owned(), Value::String(v.to_str().ok()?.to_owned()))))
+        .filter_map(|(n, v)| {
+            Some((
+                n.as_str().to_owned(),
+                Value::String(v.to_str().ok()?.to_owned()),
+            ))
+        })
         .collect();
     let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
     let res = json!({ "statusCode": reply.status.as_u16(), "headers": headers, "body": body });
-    Reply::json(StatusCode::OK, &json!({ "Outputs": { "res": res }, "Logs": [], "ReturnValue": null }))
+    Reply::json(
+        StatusCode::OK,
+        &json!({ "Outputs": { "res": res }, "Logs": [], "ReturnValue": null }),
+    )
 }
 
 /// The original HTTP request from the host's `{Url, Method, Query, Headers, Body}` form.
 fn http_request(function: &str, req: &Value) -> Result<InboundRequest, String> {
     let method = req.get("Method").and_then(Value::as_str).unwrap_or("POST");
-    let method = Method::from_bytes(method.as_bytes()).map_err(|_| format!("bad method '{method}'"))?;
+    let method =
+        Method::from_bytes(method.as_bytes()).map_err(|_| format!("bad method '{method}'"))?;
     let url = req.get("Url").and_then(Value::as_str).unwrap_or_default();
-    let path = url.split_once("://").map_or(url, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
-    let path = if path.is_empty() || path == "/" { format!("/api{function}") } else { path.to_owned() };
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+    let path = if path.is_empty() || path == "/" {
+        format!("/api{function}")
+    } else {
+        path.to_owned()
+    };
     let mut request = InboundRequest::new(method, &path);
-    for (name, values) in req.get("Headers").and_then(Value::as_object).into_iter().flatten() {
-        let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else { continue };
+    for (name, values) in req
+        .get("Headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
+            continue;
+        };
         let values = match values {
-            Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
             Value::String(text) => vec![text.clone()],
             _ => Vec::new(),
         };

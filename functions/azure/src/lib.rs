@@ -35,7 +35,9 @@ pub async fn handle(State(pipeline): State<Pipeline>, request: Request) -> Respo
         Ok(inbound) => inbound,
         Err(reply) => return to_response(reply),
     };
-    let reply = if inbound.headers.contains_key(INVOCATION_ID) && invocation::is_function_path(&inbound.path) {
+    let reply = if inbound.headers.contains_key(INVOCATION_ID)
+        && invocation::is_function_path(&inbound.path)
+    {
         invocation::handle(&pipeline, inbound).await
     } else {
         pipeline.handle(inbound).await
@@ -52,7 +54,12 @@ pub async fn read_request(request: Request, limit: usize) -> Result<InboundReque
             let message = format!("body exceeds the limit of {limit} bytes");
             return Err(Reply::error(StatusCode::PAYLOAD_TOO_LARGE, &message));
         }
-        Err(_) => return Err(Reply::error(StatusCode::BAD_REQUEST, "could not read the request body")),
+        Err(_) => {
+            return Err(Reply::error(
+                StatusCode::BAD_REQUEST,
+                "could not read the request body",
+            ));
+        }
     };
     Ok(InboundRequest {
         method: parts.method,

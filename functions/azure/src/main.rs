@@ -10,11 +10,15 @@ async fn main() -> anyhow::Result<()> {
     let port = std::env::var("FUNCTIONS_CUSTOMHANDLER_PORT")
         .or_else(|_| std::env::var("FUNCTIONS_HTTPWORKER_PORT"))
         .context("FUNCTIONS_CUSTOMHANDLER_PORT is not set (the Functions host sets it)")?;
-    let port: u16 = port.parse().with_context(|| format!("FUNCTIONS_CUSTOMHANDLER_PORT '{port}' is not a port"))?;
+    let port: u16 = port
+        .parse()
+        .with_context(|| format!("FUNCTIONS_CUSTOMHANDLER_PORT '{port}' is not a port"))?;
     let path = std::env::var("REGRELAY_CONFIG").unwrap_or_else(|_| "regrelay.toml".to_owned());
     let config = Config::load(&path, &ProcessEnv).with_context(|| format!("loading {path}"))?;
     let pipeline = regrelay_core::Pipeline::new(config)?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.with_context(|| format!("binding 127.0.0.1:{port}"))?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{port}"))?;
     tracing::info!(port, "regrelay-azure listening.");
     axum::serve(listener, regrelay_azure::app(pipeline)).await?;
     Ok(())

@@ -21,14 +21,19 @@ pub enum HandlerError {
 
 /// Handles one Lambda HTTP request.
 pub async fn handler(pipeline: Pipeline, request: Request) -> Result<Response<Body>, HandlerError> {
-    let pass_through = matches!(request.request_context_ref(), Some(RequestContext::PassThrough));
+    let pass_through = matches!(
+        request.request_context_ref(),
+        Some(RequestContext::PassThrough)
+    );
     let mut inbound = to_inbound(request);
     if pass_through {
         present_secret(&pipeline, &mut inbound);
     }
     let reply = pipeline.handle(inbound).await;
     if pass_through && reply.status.is_server_error() {
-        return Err(HandlerError::Transient(String::from_utf8_lossy(&reply.body).into_owned()));
+        return Err(HandlerError::Transient(
+            String::from_utf8_lossy(&reply.body).into_owned(),
+        ));
     }
     Ok(to_response(reply))
 }
@@ -77,6 +82,9 @@ fn present_secret(pipeline: &Pipeline, inbound: &mut InboundRequest) {
 
 impl From<HandlerError> for lambda_http::lambda_runtime::Diagnostic {
     fn from(error: HandlerError) -> Self {
-        lambda_http::lambda_runtime::Diagnostic { error_type: "TransientDeliveryFailure".into(), error_message: error.to_string() }
+        lambda_http::lambda_runtime::Diagnostic {
+            error_type: "TransientDeliveryFailure".into(),
+            error_message: error.to_string(),
+        }
     }
 }

@@ -10,7 +10,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json, "info");
     let config = load().map_err(|e| format!("{e:#}"))?;
     let pipeline = regrelay_core::Pipeline::new(config)?;
-    lambda_http::run(lambda_http::service_fn(move |request| regrelay_lambda::handler(pipeline.clone(), request))).await
+    lambda_http::run(lambda_http::service_fn(move |request| {
+        regrelay_lambda::handler(pipeline.clone(), request)
+    }))
+    .await
 }
 
 fn load() -> anyhow::Result<Config> {

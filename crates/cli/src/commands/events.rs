@@ -58,29 +58,50 @@ pub enum Command {
 
 /// Runs an `events` subcommand.
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         match command {
-            Command::List { config, since, repository, state, limit, json } => {
+            Command::List {
+                config,
+                since,
+                repository,
+                state,
+                limit,
+                json,
+            } => {
                 let pipeline = open(config.as_deref())?;
                 let state = state
-                    .map(|s| DeliveryState::parse(&s).with_context(|| format!("unknown state '{s}'")))
+                    .map(|s| {
+                        DeliveryState::parse(&s).with_context(|| format!("unknown state '{s}'"))
+                    })
                     .transpose()?;
-                let rows = pipeline.store().list(&ListFilter { since, repository, state, limit })?;
+                let rows = pipeline.store().list(&ListFilter {
+                    since,
+                    repository,
+                    state,
+                    limit,
+                })?;
                 for row in rows {
                     if json {
                         println!("{}", serde_json::to_string(&row)?);
                     } else {
                         let repo = row.repository.as_deref().unwrap_or("-");
                         let tag = row.tag.map(|t| format!(":{t}")).unwrap_or_default();
-                        println!("{}  {:<18} {:<7} {repo}{tag}  {}", row.received_at, row.state, row.action, row.id);
+                        println!(
+                            "{}  {:<18} {:<7} {repo}{tag}  {}",
+                            row.received_at, row.state, row.action, row.id
+                        );
                     }
                 }
                 Ok(ExitCode::SUCCESS)
             }
             Command::Show { id, config, json } => {
                 let pipeline = open(config.as_deref())?;
-                let Some(trace) = pipeline.store().trace(&id)? else { bail!("no event with id '{id}' in history") };
+                let Some(trace) = pipeline.store().trace(&id)? else {
+                    bail!("no event with id '{id}' in history")
+                };
                 if json {
                     println!("{}", serde_json::to_string_pretty(&trace)?);
                 } else {
@@ -88,7 +109,9 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Redrive { id, config, target } => redrive(&open(config.as_deref())?, &id, target.as_deref()).await,
+            Command::Redrive { id, config, target } => {
+                redrive(&open(config.as_deref())?, &id, target.as_deref()).await
+            }
         }
     })
 }
@@ -98,11 +121,18 @@ fn open(config: Option<&str>) -> anyhow::Result<Pipeline> {
 }
 
 async fn redrive(pipeline: &Pipeline, id: &str, only: Option<&str>) -> anyhow::Result<ExitCode> {
-    let Some(trace) = pipeline.store().trace(id)? else { bail!("no event with id '{id}' in history") };
+    let Some(trace) = pipeline.store().trace(id)? else {
+        bail!("no event with id '{id}' in history")
+    };
     let config = pipeline.config();
     let names: Vec<String> = match only {
         Some(name) => vec![name.to_owned()],
-        None => trace.pairs.iter().filter(|p| p.state != DeliveryState::Delivered).map(|p| p.target.clone()).collect(),
+        None => trace
+            .pairs
+            .iter()
+            .filter(|p| p.state != DeliveryState::Delivered)
+            .map(|p| p.target.clone())
+            .collect(),
     };
     if names.is_empty() {
         println!("every target already received {id}; name one with --target to send again");
@@ -110,13 +140,27 @@ async fn redrive(pipeline: &Pipeline, id: &str, only: Option<&str>) -> anyhow::R
     }
     let mut all_ok = true;
     for name in names {
-        let Some(target) = config.targets.iter().find(|t| t.name == name) else { bail!("no target named '{name}' in the config") };
-        let attempt = pipeline.redeliver(&trace.record.event, &trace.record.raw, target).await;
+        let Some(target) = config.targets.iter().find(|t| t.name == name) else {
+            bail!("no target named '{name}' in the config")
+        };
+        let attempt = pipeline
+            .redeliver(&trace.record.event, &trace.record.raw, target)
+            .await;
         all_ok &= attempt.delivered();
-        let status = attempt.status.map_or_else(|| "-".to_owned(), |s| s.to_string());
-        println!("{name}: {:?} (status {status}){}", attempt.class, attempt.error.map(|e| format!(": {e}")).unwrap_or_default());
+        let status = attempt
+            .status
+            .map_or_else(|| "-".to_owned(), |s| s.to_string());
+        println!(
+            "{name}: {:?} (status {status}){}",
+            attempt.class,
+            attempt.error.map(|e| format!(": {e}")).unwrap_or_default()
+        );
     }
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// A readable trace.
@@ -125,18 +169,39 @@ pub fn render(trace: &Trace) -> String {
     let event = &trace.record.event;
     let _ = writeln!(out, "event {}", event.id);
     let _ = writeln!(out, "  type        {}", event.event_type);
-    let what = format!("{} {}{}", event.action, event.repository.as_deref().unwrap_or("-"), event.tag.as_deref().map(|t| format!(":{t}")).unwrap_or_default());
+    let what = format!(
+        "{} {}{}",
+        event.action,
+        event.repository.as_deref().unwrap_or("-"),
+        event
+            .tag
+            .as_deref()
+            .map(|t| format!(":{t}"))
+            .unwrap_or_default()
+    );
     let _ = writeln!(out, "  what        {what}");
     if let Some(digest) = &event.digest {
         let _ = writeln!(out, "  digest      {digest}");
     }
-    let _ = writeln!(out, "  registry    {}", event.registry.as_deref().unwrap_or("-"));
+    let _ = writeln!(
+        out,
+        "  registry    {}",
+        event.registry.as_deref().unwrap_or("-")
+    );
     if let Some(cr) = &event.connected_registry {
         let _ = writeln!(out, "  connected   {cr}");
     }
     let _ = writeln!(out, "reception");
     for r in &trace.receptions {
-        let _ = writeln!(out, "  {}  {} {} -> {}  ({})", r.received_at, r.kind, r.format.as_deref().unwrap_or("-"), r.status, r.id);
+        let _ = writeln!(
+            out,
+            "  {}  {} {} -> {}  ({})",
+            r.received_at,
+            r.kind,
+            r.format.as_deref().unwrap_or("-"),
+            r.status,
+            r.id
+        );
     }
     let _ = writeln!(out, "rules");
     for d in &trace.record.decisions {
@@ -144,14 +209,32 @@ pub fn render(trace: &Trace) -> String {
     }
     let _ = writeln!(out, "deliveries");
     for p in &trace.pairs {
-        let reason = p.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-        let _ = writeln!(out, "  {}: {} after {} attempt(s){reason}", p.target, p.state.as_str(), p.attempts);
+        let reason = p
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {}: {} after {} attempt(s){reason}",
+            p.target,
+            p.state.as_str(),
+            p.attempts
+        );
     }
     let _ = writeln!(out, "attempts");
     for a in &trace.attempts {
         let status = a.status.map_or_else(|| "-".to_owned(), |s| s.to_string());
-        let error = a.error.as_deref().map(|e| format!("  {e}")).unwrap_or_default();
-        let _ = writeln!(out, "  {}  {} #{}  {:?}  status {status}  {} ms{error}", a.started_at, a.target, a.number, a.class, a.latency_ms);
+        let error = a
+            .error
+            .as_deref()
+            .map(|e| format!("  {e}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {}  {} #{}  {:?}  status {status}  {} ms{error}",
+            a.started_at, a.target, a.number, a.class, a.latency_ms
+        );
     }
     out
 }

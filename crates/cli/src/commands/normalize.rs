@@ -41,9 +41,15 @@ pub fn normalize_file(args: &Args) -> anyhow::Result<Vec<String>> {
         body = crate::input::repair(&String::from_utf8_lossy(&body)).into_bytes();
     }
     let headers = crate::input::headers(args.content_type.as_deref())?;
-    let inbound = schema::parse(&headers, &body).map_err(|e| anyhow::anyhow!("{}: {e}", args.file))?;
+    let inbound =
+        schema::parse(&headers, &body).map_err(|e| anyhow::anyhow!("{}: {e}", args.file))?;
     if args.verbose {
-        eprintln!("{}: {} format, {} event(s)", args.file, inbound.format.as_str(), inbound.events.len());
+        eprintln!(
+            "{}: {} format, {} event(s)",
+            args.file,
+            inbound.format.as_str(),
+            inbound.events.len()
+        );
     }
     let mut lines = Vec::new();
     for parsed in &inbound.events {

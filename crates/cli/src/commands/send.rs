@@ -31,32 +31,59 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         body = crate::input::repair(&String::from_utf8_lossy(&body)).into_bytes();
     }
     let (content_type, delivery) = sender_headers(&body)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let (status, reply) = runtime.block_on(async {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
-        let mut request = client.post(&args.to).header("content-type", content_type).body(body);
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let mut request = client
+            .post(&args.to)
+            .header("content-type", content_type)
+            .body(body);
         if let Some(kind) = delivery {
             request = request.header("aeg-event-type", kind);
         }
         if let Some(secret) = &args.secret {
             request = request.bearer_auth(secret);
         }
-        let response = request.send().await.with_context(|| format!("sending to {}", args.to))?;
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("sending to {}", args.to))?;
         let status = response.status();
         anyhow::Ok((status, response.text().await.unwrap_or_default()))
     })?;
     println!("{} {reply}", status.as_u16());
-    Ok(if status.is_success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if status.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The content type and `aeg-event-type` a real sender would use for this body.
 fn sender_headers(body: &[u8]) -> anyhow::Result<(&'static str, Option<&'static str>)> {
-    let inbound = schema::parse(&http::HeaderMap::new(), body).map_err(|e| anyhow::anyhow!("payload: {e}"))?;
-    let validation = inbound.events.iter().any(|e| matches!(classify(e), Classified::Validation { .. }));
+    let inbound = schema::parse(&http::HeaderMap::new(), body)
+        .map_err(|e| anyhow::anyhow!("payload: {e}"))?;
+    let validation = inbound
+        .events
+        .iter()
+        .any(|e| matches!(classify(e), Classified::Validation { .. }));
     Ok(match inbound.format {
-        Format::EventGrid => ("application/json", Some(if validation { "SubscriptionValidation" } else { "Notification" })),
+        Format::EventGrid => (
+            "application/json",
+            Some(if validation {
+                "SubscriptionValidation"
+            } else {
+                "Notification"
+            }),
+        ),
         Format::Batch => ("application/cloudevents-batch+json", None),
-        Format::Structured if inbound.events.iter().all(|e| e.wire.specversion.is_some()) => ("application/cloudevents+json", None),
+        Format::Structured if inbound.events.iter().all(|e| e.wire.specversion.is_some()) => {
+            ("application/cloudevents+json", None)
+        }
         Format::Structured | Format::Binary => ("application/json", None),
     })
 }

@@ -23,11 +23,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let pipeline = regrelay_core::Pipeline::new(config)?;
-        let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("binding {}", args.listen))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, "regrelay listening; POST events to http://{address}/api/events");
         spawn_purger(pipeline.clone());
-        axum::serve(listener, regrelay_azure::app(pipeline)).with_graceful_shutdown(shutdown()).await?;
+        axum::serve(listener, regrelay_azure::app(pipeline))
+            .with_graceful_shutdown(shutdown())
+            .await?;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -50,10 +54,11 @@ async fn shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => return ctrl_c.await.unwrap_or(()),
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

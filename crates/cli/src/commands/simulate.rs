@@ -44,30 +44,61 @@ pub fn simulate(args: &Args) -> anyhow::Result<String> {
         body = crate::input::repair(&String::from_utf8_lossy(&body)).into_bytes();
     }
     let headers = crate::input::headers(args.content_type.as_deref())?;
-    let inbound = schema::parse(&headers, &body).map_err(|e| anyhow::anyhow!("{}: {e}", args.payload))?;
+    let inbound =
+        schema::parse(&headers, &body).map_err(|e| anyhow::anyhow!("{}: {e}", args.payload))?;
     let mut out = String::new();
     for parsed in &inbound.events {
         let event = match classify(parsed) {
             Classified::Registry(event) => event,
             other => {
                 if !args.json {
-                    writeln!(out, "event {}: not a registry event ({other:?}); acknowledged, not routed", parsed.wire.id.as_deref().unwrap_or("?"))?;
+                    writeln!(
+                        out,
+                        "event {}: not a registry event ({other:?}); acknowledged, not routed",
+                        parsed.wire.id.as_deref().unwrap_or("?")
+                    )?;
                 }
                 continue;
             }
         };
-        let (decisions, targets) = filter::decide(&config.rules, Subject { event: &event, raw: parsed.raw.get() });
-        let target_names: Vec<&str> = targets.iter().map(|&t| config.targets[t].name.as_str()).collect();
+        let (decisions, targets) = filter::decide(
+            &config.rules,
+            Subject {
+                event: &event,
+                raw: parsed.raw.get(),
+            },
+        );
+        let target_names: Vec<&str> = targets
+            .iter()
+            .map(|&t| config.targets[t].name.as_str())
+            .collect();
         if args.json {
             let line = json!({ "event": event, "rules": decisions, "targets": target_names });
             writeln!(out, "{line}")?;
         } else {
-            let what = format!("{} {}", event.action, event.repository.as_deref().unwrap_or("(no repository)"));
-            writeln!(out, "event {} ({what}{})", event.id, event.tag.as_deref().map(|t| format!(":{t}")).unwrap_or_default())?;
+            let what = format!(
+                "{} {}",
+                event.action,
+                event.repository.as_deref().unwrap_or("(no repository)")
+            );
+            writeln!(
+                out,
+                "event {} ({what}{})",
+                event.id,
+                event
+                    .tag
+                    .as_deref()
+                    .map(|t| format!(":{t}"))
+                    .unwrap_or_default()
+            )?;
             for decision in &decisions {
                 writeln!(out, "  {decision}")?;
             }
-            let targets = if target_names.is_empty() { "none".to_owned() } else { target_names.join(", ") };
+            let targets = if target_names.is_empty() {
+                "none".to_owned()
+            } else {
+                target_names.join(", ")
+            };
             writeln!(out, "  -> targets: {targets}")?;
         }
     }

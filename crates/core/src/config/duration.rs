@@ -5,9 +5,13 @@ use std::time::Duration;
 /// Parses `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d`.
 pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().map_err(|_| format!("'{text}' is not a duration like 10s, 500ms or 3d"))?;
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration like 10s, 500ms or 3d"))?;
     let secs = |k: u64| Duration::from_secs(n.saturating_mul(k));
     match unit.trim() {
         "ms" => Ok(Duration::from_millis(n)),

@@ -6,7 +6,9 @@
 
 pub mod duration;
 pub mod raw;
+pub mod rules;
 pub mod secret;
+pub mod targets;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,8 +16,8 @@ use std::time::Duration;
 pub use raw::RawConfig;
 pub use secret::{Env, ProcessEnv, Secret};
 
-use crate::dispatch::{Endpoint, Target, TargetKind, log::Log, webhook};
-use crate::filter::{Condition, Pattern, Rule};
+use crate::dispatch::Target;
+use crate::filter::Rule;
 
 /// Default cap on request bodies: Event Grid's own 1 MB limit on a batch, with room for headers.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -54,7 +56,10 @@ pub enum ConfigError {
 impl ConfigError {
     /// An invalid-value error.
     pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigError::Invalid { key: key.into(), message: message.into() }
+        ConfigError::Invalid {
+            key: key.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -88,7 +93,11 @@ pub struct DeliveryPolicy {
 
 impl Default for DeliveryPolicy {
     fn default() -> Self {
-        DeliveryPolicy { attempts: 3, backoff: Duration::from_millis(500), budget: Duration::from_secs(20) }
+        DeliveryPolicy {
+            attempts: 3,
+            backoff: Duration::from_millis(500),
+            budget: Duration::from_secs(20),
+        }
     }
 }
 
@@ -120,7 +129,10 @@ pub enum StoreConfig {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &str, env: &dyn Env) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::from_toml(&text, env)
     }
 
@@ -151,27 +163,46 @@ impl RawConfig {
         unique_names(rules.iter().map(|r| r.name.as_str()), "rules")?;
         let store = self.store.build(env)?;
         let retention = match &self.store.retention {
-            Some(text) => duration::parse(text).map_err(|m| ConfigError::invalid("store.retention", m))?,
+            Some(text) => {
+                duration::parse(text).map_err(|m| ConfigError::invalid("store.retention", m))?
+            }
             None => DEFAULT_RETENTION,
         };
         let delivery = self.delivery.build()?;
-        Ok(Config { inbound, targets, rules, store, retention, delivery })
+        Ok(Config {
+            inbound,
+            targets,
+            rules,
+            store,
+            retention,
+            delivery,
+        })
     }
 }
 
 fn target_index(targets: &[Target]) -> Result<HashMap<String, usize>, ConfigError> {
     unique_names(targets.iter().map(|t| t.name.as_str()), "targets")?;
-    Ok(targets.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect())
+    Ok(targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect())
 }
 
 fn unique_names<'n>(names: impl Iterator<Item = &'n str>, what: &str) -> Result<(), ConfigError> {
     let mut seen = std::collections::HashSet::new();
     for (i, name) in names.enumerate() {
         if name.trim().is_empty() {
-            return Err(ConfigError::invalid(format!("{what}[{i}].name"), "must not be empty"));
+            return Err(ConfigError::invalid(
+                format!("{what}[{i}].name"),
+                "must not be empty",
+            ));
         }
         if !seen.insert(name) {
-            return Err(ConfigError::invalid(format!("{what}[{i}].name"), format!("'{name}' is used twice")));
+            return Err(ConfigError::invalid(
+                format!("{what}[{i}].name"),
+                format!("'{name}' is used twice"),
+            ));
         }
     }
     Ok(())
@@ -194,73 +225,24 @@ impl raw::RawInbound {
             .unwrap_or_else(|| vec![DEFAULT_ALLOWED_ORIGIN.to_owned()]);
         let allowed_rate = self.allowed_rate.clone().unwrap_or_else(|| "*".to_owned());
         if allowed_rate != "*" && allowed_rate.parse::<u32>().map_or(true, |n| n == 0) {
-            return Err(ConfigError::invalid("inbound.allowed_rate", "must be * or a positive number of requests per minute"));
+            return Err(ConfigError::invalid(
+                "inbound.allowed_rate",
+                "must be * or a positive number of requests per minute",
+            ));
         }
         let max_body_bytes = server.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
         if max_body_bytes == 0 {
-            return Err(ConfigError::invalid("server.max_body_bytes", "must be positive"));
+            return Err(ConfigError::invalid(
+                "server.max_body_bytes",
+                "must be positive",
+            ));
         }
-        Ok(Inbound { secrets, allowed_origins, allowed_rate, max_body_bytes })
-    }
-}
-
-impl raw::RawTarget {
-    fn build(&self, key: &str, env: &dyn Env) -> Result<Target, ConfigError> {
-        let kind = match &self.kind {
-            raw::RawTargetKind::Webhook { url, headers, timeout } => {
-                let url = secret::expand(url, &format!("{key}.url"), env)?;
-                let endpoint = Endpoint::parse(&url).map_err(|m| ConfigError::invalid(format!("{key}.url"), m))?;
-                let mut pairs = Vec::new();
-                for (name, value) in headers {
-                    pairs.push((name.clone(), secret::expand(value, &format!("{key}.headers.{name}"), env)?));
-                }
-                let headers = webhook::RedactedHeaders::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
-                    .map_err(|m| ConfigError::invalid(format!("{key}.headers"), m))?;
-                let timeout = parse_timeout(timeout.as_deref(), &format!("{key}.timeout"))?;
-                TargetKind::Webhook(webhook::Webhook { endpoint, headers, timeout })
-            }
-            raw::RawTargetKind::Log {} => TargetKind::Log(Log),
-        };
-        Ok(Target { name: self.name.clone(), kind })
-    }
-}
-
-fn parse_timeout(text: Option<&str>, key: &str) -> Result<Duration, ConfigError> {
-    let Some(text) = text else { return Ok(DEFAULT_TARGET_TIMEOUT) };
-    let timeout = duration::parse(text).map_err(|m| ConfigError::invalid(key, m))?;
-    if timeout.is_zero() || timeout > Duration::from_secs(300) {
-        return Err(ConfigError::invalid(key, "must be between 1ms and 300s"));
-    }
-    Ok(timeout)
-}
-
-impl raw::RawRule {
-    fn build(&self, key: &str, targets: &HashMap<String, usize>) -> Result<Rule, ConfigError> {
-        let mut conditions = Vec::new();
-        if let Some(patterns) = &self.notifications {
-            let compiled = patterns
-                .iter()
-                .enumerate()
-                .map(|(i, p)| Pattern::parse(p).map_err(|m| ConfigError::invalid(format!("{key}.notifications[{i}]"), m)))
-                .collect::<Result<Vec<_>, _>>()?;
-            if compiled.is_empty() {
-                return Err(ConfigError::invalid(format!("{key}.notifications"), "is empty: leave it out to match every event"));
-            }
-            conditions.push(Condition::Notifications(compiled));
-        }
-        if self.targets.is_empty() {
-            return Err(ConfigError::invalid(format!("{key}.targets"), format!("rule '{}' names no target", self.name)));
-        }
-        let targets = self
-            .targets
-            .iter()
-            .map(|name| {
-                targets.get(name).copied().ok_or_else(|| {
-                    ConfigError::invalid(format!("{key}.targets"), format!("rule '{}' names unknown target '{name}'", self.name))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Rule { name: self.name.clone(), conditions, targets })
+        Ok(Inbound {
+            secrets,
+            allowed_origins,
+            allowed_rate,
+            max_body_bytes,
+        })
     }
 }
 
@@ -273,7 +255,10 @@ impl raw::RawDelivery {
         };
         let attempts = self.attempts.unwrap_or(default.attempts);
         if attempts == 0 || attempts > 20 {
-            return Err(ConfigError::invalid("delivery.attempts", "must be between 1 and 20"));
+            return Err(ConfigError::invalid(
+                "delivery.attempts",
+                "must be between 1 and 20",
+            ));
         }
         Ok(DeliveryPolicy {
             attempts,
@@ -289,9 +274,14 @@ impl raw::RawStore {
             "memory" => Ok(StoreConfig::Memory),
             "sqlite" => {
                 let path = self.path.as_deref().unwrap_or("regrelay.db");
-                Ok(StoreConfig::Sqlite { path: secret::expand(path, "store.path", env)? })
+                Ok(StoreConfig::Sqlite {
+                    path: secret::expand(path, "store.path", env)?,
+                })
             }
-            other => Err(ConfigError::invalid("store.kind", format!("'{other}' is not memory or sqlite"))),
+            other => Err(ConfigError::invalid(
+                "store.kind",
+                format!("'{other}' is not memory or sqlite"),
+            )),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The config file as operators write it (TOML), before validation. Unknown keys are errors, so a
 //! typo never silently disables a setting.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
+
+pub use super::rules::RawRule;
+pub use super::targets::{RawTarget, RawTargetKind};
 
 /// The whole file.
 #[derive(Debug, Default, Deserialize)]
@@ -74,45 +75,4 @@ pub struct RawDelivery {
     pub backoff: Option<String>,
     /// Time budget for all attempts of one request (default `20s`; Event Grid waits 30 s).
     pub budget: Option<String>,
-}
-
-/// `[[targets]]`.
-#[derive(Debug, Deserialize)]
-pub struct RawTarget {
-    /// Name rules use to refer to the target.
-    pub name: String,
-    /// Kind-specific settings, selected by `type`.
-    #[serde(flatten)]
-    pub kind: RawTargetKind,
-}
-
-/// Target kinds, by `type`.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum RawTargetKind {
-    /// HTTP(S) POST of the normalized event as JSON.
-    Webhook {
-        /// Target URL (`${env:NAME}` allowed).
-        url: String,
-        /// Extra request headers (`${env:NAME}` allowed in values).
-        #[serde(default)]
-        headers: BTreeMap<String, String>,
-        /// Per-attempt timeout, e.g. `10s` (default 10s).
-        timeout: Option<String>,
-    },
-    /// One JSON line per event on standard output.
-    Log {},
-}
-
-/// `[[rules]]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRule {
-    /// Rule name (unique).
-    pub name: String,
-    /// Connected-registry notification patterns (`artifact:action`); any one must match.
-    pub notifications: Option<Vec<String>>,
-    /// Names of the targets that receive matching events.
-    #[serde(default)]
-    pub targets: Vec<String>,
 }

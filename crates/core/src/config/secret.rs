@@ -66,10 +66,15 @@ pub fn expand(value: &str, key: &str, env: &dyn Env) -> Result<String, ConfigErr
     while let Some(start) = rest.find(OPEN) {
         out.push_str(&rest[..start]);
         let after = &rest[start + OPEN.len()..];
-        let end = after.find('}').ok_or_else(|| ConfigError::invalid(key, "unterminated '${env:' reference"))?;
+        let end = after
+            .find('}')
+            .ok_or_else(|| ConfigError::invalid(key, "unterminated '${env:' reference"))?;
         let name = &after[..end];
         if name.is_empty() {
-            return Err(ConfigError::invalid(key, "empty variable name in '${env:}'"));
+            return Err(ConfigError::invalid(
+                key,
+                "empty variable name in '${env:}'",
+            ));
         }
         let found = env.var(name).ok_or_else(|| {
             ConfigError::invalid(key, format!("environment variable {name} is not set"))
@@ -90,10 +95,18 @@ mod tests {
     #[test]
     fn expands_references_and_names_missing_ones() {
         let env: HashMap<String, String> = [("TOKEN".to_owned(), "abc".to_owned())].into();
-        assert_eq!(expand("https://x/?t=${env:TOKEN}&a=1", "k", &env).unwrap(), "https://x/?t=abc&a=1");
+        assert_eq!(
+            expand("https://x/?t=${env:TOKEN}&a=1", "k", &env).unwrap(),
+            "https://x/?t=abc&a=1"
+        );
         assert_eq!(expand("plain", "k", &env).unwrap(), "plain");
-        let err = expand("${env:MISSING}", "targets[0].url", &env).unwrap_err().to_string();
-        assert!(err.contains("targets[0].url") && err.contains("MISSING"), "{err}");
+        let err = expand("${env:MISSING}", "targets[0].url", &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("targets[0].url") && err.contains("MISSING"),
+            "{err}"
+        );
         assert!(expand("${env:TOKEN", "k", &env).is_err());
     }
 

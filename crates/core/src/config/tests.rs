@@ -3,7 +3,11 @@ use std::collections::HashMap;
 use super::*;
 
 fn env() -> HashMap<String, String> {
-    [("HOOK_TOKEN".to_owned(), "s3cr3t".to_owned()), ("IN".to_owned(), "old,new".to_owned())].into()
+    [
+        ("HOOK_TOKEN".to_owned(), "s3cr3t".to_owned()),
+        ("IN".to_owned(), "old,new".to_owned()),
+    ]
+    .into()
 }
 
 /// The foundation issue's example must load unchanged.
@@ -42,21 +46,48 @@ headers = { Authorization = "Bearer ${env:HOOK_TOKEN}" }
     let config = Config::from_toml(text, &env()).unwrap();
     assert_eq!(config.inbound.secrets.len(), 2);
     let debug = format!("{config:?}");
-    assert!(!debug.contains("s3cr3t") && !debug.contains("old"), "{debug}");
+    assert!(
+        !debug.contains("s3cr3t") && !debug.contains("old"),
+        "{debug}"
+    );
     assert!(debug.contains("hooks.example.com/x?[redacted]"), "{debug}");
 }
 
 #[test]
 fn errors_name_the_key() {
     let cases = [
-        ("[[targets]]\nname='a'\ntype='webhook'\nurl='ftp://x'", "targets[0].url"),
-        ("[[targets]]\nname='a'\ntype='webhook'\nurl='${env:NOPE}'", "NOPE"),
-        ("[[targets]]\nname='a'\ntype='carrier-pigeon'", "carrier-pigeon"),
-        ("[[targets]]\nname='a'\ntype='webhook'\nurl='http://x'\nurll='y'", "urll"),
-        ("[[targets]]\nname='a'\ntype='log'\n[[targets]]\nname='a'\ntype='log'", "used twice"),
-        ("[[rules]]\nname='r'\nnotifications=['x:pull']\ntargets=[]", "rules[0].notifications[0]"),
-        ("[[rules]]\nname='r'\ntargets=['ghost']", "unknown target 'ghost'"),
-        ("[[targets]]\nname='a'\ntype='webhook'\nurl='http://x'\ntimeout='10'", "targets[0].timeout"),
+        (
+            "[[targets]]\nname='a'\ntype='webhook'\nurl='ftp://x'",
+            "targets[0].url",
+        ),
+        (
+            "[[targets]]\nname='a'\ntype='webhook'\nurl='${env:NOPE}'",
+            "NOPE",
+        ),
+        (
+            "[[targets]]\nname='a'\ntype='carrier-pigeon'",
+            "carrier-pigeon",
+        ),
+        (
+            "[[targets]]\nname='a'\ntype='webhook'\nurl='http://x'\nurll='y'",
+            "urll",
+        ),
+        (
+            "[[targets]]\nname='a'\ntype='log'\n[[targets]]\nname='a'\ntype='log'",
+            "used twice",
+        ),
+        (
+            "[[rules]]\nname='r'\nnotifications=['x:pull']\ntargets=[]",
+            "rules[0].notifications[0]",
+        ),
+        (
+            "[[rules]]\nname='r'\ntargets=['ghost']",
+            "unknown target 'ghost'",
+        ),
+        (
+            "[[targets]]\nname='a'\ntype='webhook'\nurl='http://x'\ntimeout='10'",
+            "targets[0].timeout",
+        ),
         ("[surprise]\nx=1", "surprise"),
     ];
     for (text, needle) in cases {

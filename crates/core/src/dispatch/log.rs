@@ -13,11 +13,20 @@ impl Log {
     pub fn write(&self, delivery: Delivery<'_>) -> Attempt {
         let result = serde_json::to_string(delivery.event)
             .map_err(|e| e.to_string())
-            .and_then(|line| writeln!(std::io::stdout().lock(), "{line}").map_err(|e| e.to_string()));
+            .and_then(|line| {
+                writeln!(std::io::stdout().lock(), "{line}").map_err(|e| e.to_string())
+            });
         let (class, error) = match result {
             Ok(()) => (AttemptClass::Delivered, None),
-            Err(e) => (AttemptClass::Retryable, Some(format!("could not write to stdout: {e}"))),
+            Err(e) => (
+                AttemptClass::Retryable,
+                Some(format!("could not write to stdout: {e}")),
+            ),
         };
-        Attempt { class, error, ..super::blank() }
+        Attempt {
+            class,
+            error,
+            ..super::blank()
+        }
     }
 }

@@ -56,7 +56,12 @@ impl Endpoint {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let url = &self.0;
-        write!(f, "{}://{}", url.scheme(), url.host_str().unwrap_or_default())?;
+        write!(
+            f,
+            "{}://{}",
+            url.scheme(),
+            url.host_str().unwrap_or_default()
+        )?;
         if let Some(port) = url.port() {
             write!(f, ":{port}")?;
         }
@@ -131,7 +136,12 @@ impl Dispatcher {
     async fn post_webhook(&self, hook: &webhook::Webhook, delivery: Delivery<'_>) -> Attempt {
         let body = match serde_json::to_vec(delivery.event) {
             Ok(body) => body,
-            Err(e) => return failed(AttemptClass::Permanent, format!("could not encode event: {e}")),
+            Err(e) => {
+                return failed(
+                    AttemptClass::Permanent,
+                    format!("could not encode event: {e}"),
+                );
+            }
         };
         let request = self
             .client
@@ -154,7 +164,8 @@ impl Dispatcher {
                 Attempt {
                     status: Some(status),
                     class,
-                    error: (class != AttemptClass::Delivered).then(|| format!("target replied {status}")),
+                    error: (class != AttemptClass::Delivered)
+                        .then(|| format!("target replied {status}")),
                     response_excerpt: outcome::excerpt(&body, EXCERPT_BYTES),
                     retry_after_secs: retry_after.map(|d| d.as_secs()),
                     ..blank()
@@ -168,14 +179,22 @@ impl Dispatcher {
 
 /// A transport error in words, without the URL (it may carry a token).
 fn transport_error(error: &reqwest::Error) -> String {
-    let kind = if error.is_connect() { "could not connect" } else { "request failed" };
+    let kind = if error.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
     let mut source = std::error::Error::source(error);
     let mut detail = String::new();
     while let Some(cause) = source {
         detail = cause.to_string();
         source = cause.source();
     }
-    if detail.is_empty() { kind.to_owned() } else { format!("{kind}: {detail}") }
+    if detail.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {detail}")
+    }
 }
 
 /// An attempt with nothing filled in yet.
@@ -195,5 +214,9 @@ fn blank() -> Attempt {
 
 /// A failed attempt with no reply.
 fn failed(class: AttemptClass, error: String) -> Attempt {
-    Attempt { class, error: Some(error), ..blank() }
+    Attempt {
+        class,
+        error: Some(error),
+        ..blank()
+    }
 }

@@ -23,17 +23,23 @@ pub struct RedactedHeaders(pub HeaderMap);
 
 impl std::fmt::Debug for RedactedHeaders {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.0.keys().map(|k| (k.as_str(), "[redacted]"))).finish()
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k.as_str(), "[redacted]")))
+            .finish()
     }
 }
 
 impl RedactedHeaders {
     /// Builds headers from operator-written pairs, naming the bad one on error.
-    pub fn from_pairs<'p>(pairs: impl IntoIterator<Item = (&'p str, &'p str)>) -> Result<Self, String> {
+    pub fn from_pairs<'p>(
+        pairs: impl IntoIterator<Item = (&'p str, &'p str)>,
+    ) -> Result<Self, String> {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
-            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("'{name}' is not a valid header name"))?;
-            let mut value = HeaderValue::from_str(value).map_err(|_| format!("header '{name}' has an invalid value"))?;
+            let header = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("'{name}' is not a valid header name"))?;
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| format!("header '{name}' has an invalid value"))?;
             value.set_sensitive(true);
             map.insert(header, value);
         }

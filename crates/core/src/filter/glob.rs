@@ -13,7 +13,10 @@ pub struct Glob {
 impl Glob {
     /// Compiles `text`.
     pub fn new(text: &str) -> Self {
-        Glob { text: text.to_owned(), parts: text.split('*').map(str::to_owned).collect() }
+        Glob {
+            text: text.to_owned(),
+            parts: text.split('*').map(str::to_owned).collect(),
+        }
     }
 
     /// The pattern as written.
@@ -31,7 +34,9 @@ impl Glob {
         let [first, middle @ .., last] = self.parts.as_slice() else {
             return self.text == value; // no `*`: one part
         };
-        let Some(mut rest) = value.strip_prefix(first.as_str()) else { return false };
+        let Some(mut rest) = value.strip_prefix(first.as_str()) else {
+            return false;
+        };
         for part in middle {
             match rest.find(part.as_str()) {
                 Some(at) => rest = &rest[at + part.len()..],
@@ -62,7 +67,11 @@ mod tests {
             ("sha256:ab*", "sha256:abcdef", true),
         ];
         for (pattern, value, want) in cases {
-            assert_eq!(Glob::new(pattern).matches(value), want, "{pattern} ~ {value}");
+            assert_eq!(
+                Glob::new(pattern).matches(value),
+                want,
+                "{pattern} ~ {value}"
+            );
         }
     }
 }

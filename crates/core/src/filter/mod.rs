@@ -40,7 +40,11 @@ impl Condition {
                     Err(format!(
                         "{} matches no notification pattern ({})",
                         describe(subject.event),
-                        patterns.iter().map(Pattern::as_str).collect::<Vec<_>>().join(", ")
+                        patterns
+                            .iter()
+                            .map(Pattern::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 }
             }
@@ -57,7 +61,11 @@ impl Condition {
 
 /// `push of team/app:v1@sha256:…`, for explanations.
 fn describe(event: &RegistryEvent) -> String {
-    let mut text = format!("{} of {}", event.action, event.repository.as_deref().unwrap_or("(no repository)"));
+    let mut text = format!(
+        "{} of {}",
+        event.action,
+        event.repository.as_deref().unwrap_or("(no repository)")
+    );
     if let Some(tag) = &event.tag {
         text.push(':');
         text.push_str(tag);
@@ -108,7 +116,12 @@ impl fmt::Display for Decision {
         if self.matched {
             write!(f, "rule '{}' matched", self.name)
         } else {
-            write!(f, "rule '{}' did not match: {}", self.name, self.reasons.join("; "))
+            write!(
+                f,
+                "rule '{}' did not match: {}",
+                self.name,
+                self.reasons.join("; ")
+            )
         }
     }
 }
@@ -123,7 +136,11 @@ pub fn decide(rules: &[Rule], subject: Subject<'_>) -> (Vec<Decision>, Vec<usize
             if verdict.is_ok() {
                 targets.extend(rule.targets.iter().copied());
             }
-            Decision { name: rule.name.clone(), matched: verdict.is_ok(), reasons: verdict.err().into_iter().collect() }
+            Decision {
+                name: rule.name.clone(),
+                matched: verdict.is_ok(),
+                reasons: verdict.err().into_iter().collect(),
+            }
         })
         .collect();
     targets.sort_unstable();

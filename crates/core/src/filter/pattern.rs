@@ -32,14 +32,18 @@ enum ActionFilter {
 impl Pattern {
     /// Parses and compiles a pattern, or says what is wrong with it.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let (artifact, action) = text
-            .rsplit_once(':')
-            .ok_or_else(|| format!("'{text}' has no ':action' (expected artifact:action, e.g. hello-world:push)"))?;
+        let (artifact, action) = text.rsplit_once(':').ok_or_else(|| {
+            format!("'{text}' has no ':action' (expected artifact:action, e.g. hello-world:push)")
+        })?;
         let action = match action.to_ascii_lowercase().as_str() {
             "*" => ActionFilter::Any,
             "push" => ActionFilter::Push,
             "delete" => ActionFilter::Delete,
-            other => return Err(format!("'{text}': action '{other}' is not push, delete or *")),
+            other => {
+                return Err(format!(
+                    "'{text}': action '{other}' is not push, delete or *"
+                ));
+            }
         };
         let (name_tag, digest) = match artifact.split_once('@') {
             Some((name_tag, digest)) => (name_tag, Some(digest)),
@@ -51,7 +55,9 @@ impl Pattern {
         };
         for (section, value) in [("name", Some(name)), ("tag", tag), ("digest", digest)] {
             if value.is_some_and(str::is_empty) {
-                return Err(format!("'{text}': the {section} section is empty (use * for any)"));
+                return Err(format!(
+                    "'{text}': the {section} section is empty (use * for any)"
+                ));
             }
         }
         Ok(Pattern {
@@ -71,7 +77,9 @@ impl Pattern {
     /// Whether the event falls under this pattern.
     pub fn matches(&self, event: &RegistryEvent) -> bool {
         self.action_matches(event.action)
-            && self.name.matches(event.repository.as_deref().unwrap_or_default())
+            && self
+                .name
+                .matches(event.repository.as_deref().unwrap_or_default())
             && section_matches(self.tag.as_ref(), event.tag.as_deref())
             && section_matches(self.digest.as_ref(), event.digest.as_deref())
     }

@@ -15,13 +15,18 @@ pub fn check(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
     }
     let presented = bearer(request).or_else(|| query_token(request));
     let Some(presented) = presented else {
-        return Err(unauthorized("missing credentials: send Authorization: Bearer <secret> or ?access_token=<secret>"));
+        return Err(unauthorized(
+            "missing credentials: send Authorization: Bearer <secret> or ?access_token=<secret>",
+        ));
     };
-    let ok = inbound
-        .secrets
-        .iter()
-        .fold(false, |found, secret| found | bool::from(secret.expose().as_bytes().ct_eq(presented.as_bytes())));
-    if ok { Ok(()) } else { Err(unauthorized("invalid credentials")) }
+    let ok = inbound.secrets.iter().fold(false, |found, secret| {
+        found | bool::from(secret.expose().as_bytes().ct_eq(presented.as_bytes()))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(unauthorized("invalid credentials"))
+    }
 }
 
 fn unauthorized(message: &str) -> Reply {
@@ -29,9 +34,15 @@ fn unauthorized(message: &str) -> Reply {
 }
 
 fn bearer(request: &InboundRequest) -> Option<String> {
-    let value = request.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = request
+        .headers
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 fn query_token(request: &InboundRequest) -> Option<String> {
@@ -39,7 +50,9 @@ fn query_token(request: &InboundRequest) -> Option<String> {
         let (name, value) = pair.split_once('=')?;
         (name == "access_token").then(|| {
             let value = value.replace('+', " ");
-            percent_encoding::percent_decode_str(&value).decode_utf8_lossy().into_owned()
+            percent_encoding::percent_decode_str(&value)
+                .decode_utf8_lossy()
+                .into_owned()
         })
     })
 }

@@ -44,23 +44,54 @@ impl Pipeline {
     /// Delivers every pair concurrently; returns one outcome per pair.
     pub(super) async fn deliver_all(&self, routed: &[Routed]) -> Vec<PairOutcome> {
         let deadline = Instant::now() + self.inner.config.delivery.budget;
-        let pairs = routed.iter().flat_map(|r| r.targets.iter().map(move |&t| (r, &self.inner.config.targets[t])));
+        let pairs = routed.iter().flat_map(|r| {
+            r.targets
+                .iter()
+                .map(move |&t| (r, &self.inner.config.targets[t]))
+        });
         join_all(pairs.map(|(routed, target)| self.deliver_pair(routed, target, deadline))).await
     }
 
     /// Delivers one event to one target now, ignoring a dead-letter mark (redrive).
-    pub async fn redeliver(&self, event: &crate::event::RegistryEvent, raw: &str, target: &Target) -> Attempt {
+    pub async fn redeliver(
+        &self,
+        event: &crate::event::RegistryEvent,
+        raw: &str,
+        target: &Target,
+    ) -> Attempt {
         let deadline = Instant::now() + self.inner.config.delivery.budget;
-        let previous = self.inner.store.pair(&event.id, &target.name).ok().flatten().map_or(0, |p| p.attempts);
-        let routed = Routed { event: event.clone(), raw: raw.to_owned(), targets: Vec::new() };
-        self.attempt_until_settled(&routed, target, previous, deadline).await.1
+        let previous = self
+            .inner
+            .store
+            .pair(&event.id, &target.name)
+            .ok()
+            .flatten()
+            .map_or(0, |p| p.attempts);
+        let routed = Routed {
+            event: event.clone(),
+            raw: raw.to_owned(),
+            targets: Vec::new(),
+        };
+        self.attempt_until_settled(&routed, target, previous, deadline)
+            .await
+            .1
     }
 
-    async fn deliver_pair(&self, routed: &Routed, target: &Target, deadline: Instant) -> PairOutcome {
+    async fn deliver_pair(
+        &self,
+        routed: &Routed,
+        target: &Target,
+        deadline: Instant,
+    ) -> PairOutcome {
         let event_id = routed.event.id.clone();
         let ledger = self.inner.store.pair(&event_id, &target.name);
         let previous = match ledger {
-            Ok(Some(pair)) if matches!(pair.state, DeliveryState::Delivered | DeliveryState::SkippedDuplicate) => {
+            Ok(Some(pair))
+                if matches!(
+                    pair.state,
+                    DeliveryState::Delivered | DeliveryState::SkippedDuplicate
+                ) =>
+            {
                 tracing::info!(event_id = %event_id, target = %target.name, "Already delivered; not sending again.");
                 return outcome(&event_id, target, DeliveryState::SkippedDuplicate, None);
             }
@@ -71,20 +102,37 @@ impl Pipeline {
             Err(error) => {
                 // Without the ledger a send could duplicate; let the sender retry instead.
                 tracing::error!(%error, event_id = %event_id, target = %target.name, "Ledger unavailable; deferring delivery.");
-                return outcome(&event_id, target, DeliveryState::FailedRetrying, Some("ledger unavailable".into()));
+                return outcome(
+                    &event_id,
+                    target,
+                    DeliveryState::FailedRetrying,
+                    Some("ledger unavailable".into()),
+                );
             }
         };
-        let (state, last) = self.attempt_until_settled(routed, target, previous, deadline).await;
+        let (state, last) = self
+            .attempt_until_settled(routed, target, previous, deadline)
+            .await;
         outcome(&event_id, target, state, last.error)
     }
 
     /// Attempts until delivered, permanently failed, out of attempts or out of time.
-    async fn attempt_until_settled(&self, routed: &Routed, target: &Target, previous: u32, deadline: Instant) -> (DeliveryState, Attempt) {
+    async fn attempt_until_settled(
+        &self,
+        routed: &Routed,
+        target: &Target,
+        previous: u32,
+        deadline: Instant,
+    ) -> (DeliveryState, Attempt) {
         let policy = self.inner.config.delivery;
         let mut tries = 0;
         loop {
             tries += 1;
-            let delivery = Delivery { event: &routed.event, raw: &routed.raw, number: previous + tries };
+            let delivery = Delivery {
+                event: &routed.event,
+                raw: &routed.raw,
+                number: previous + tries,
+            };
             let attempt = self.inner.dispatcher.attempt(target, delivery).await;
             let wait = backoff(policy.backoff, tries, attempt.retry_after_secs);
             let state = match attempt.class {
@@ -95,7 +143,11 @@ impl Pipeline {
             let again = state == DeliveryState::FailedRetrying
                 && tries < policy.attempts
                 && Instant::now() + wait < deadline;
-            if let Err(error) = self.inner.store.record_attempt(&routed.event.id, &attempt, state) {
+            if let Err(error) = self
+                .inner
+                .store
+                .record_attempt(&routed.event.id, &attempt, state)
+            {
                 tracing::error!(%error, event_id = %routed.event.id, target = %target.name, "Could not record a delivery attempt.");
             }
             if state == DeliveryState::DeadLettered {
@@ -120,6 +172,16 @@ fn backoff(base: Duration, tries: u32, retry_after_secs: Option<u64>) -> Duratio
     exp.mul_f64(jitter)
 }
 
-fn outcome(event_id: &str, target: &Target, state: DeliveryState, reason: Option<String>) -> PairOutcome {
-    PairOutcome { event_id: event_id.to_owned(), target: target.name.clone(), state, reason }
+fn outcome(
+    event_id: &str,
+    target: &Target,
+    state: DeliveryState,
+    reason: Option<String>,
+) -> PairOutcome {
+    PairOutcome {
+        event_id: event_id.to_owned(),
+        target: target.name.clone(),
+        state,
+        reason,
+    }
 }

@@ -33,17 +33,27 @@ impl Pipeline {
         let max = self.inner.config.inbound.max_body_bytes;
         let mut reception = reception_for(&request);
         if request.body.len() > max {
-            let message = format!("body of {} bytes exceeds the limit of {max} bytes", request.body.len());
+            let message = format!(
+                "body of {} bytes exceeds the limit of {max} bytes",
+                request.body.len()
+            );
             return self.rejected(&mut reception, StatusCode::PAYLOAD_TOO_LARGE, &message);
         }
-        let delivery_kind = request.headers.get(event_grid::HEADER_EVENT_TYPE).and_then(|v| v.to_str().ok());
+        let delivery_kind = request
+            .headers
+            .get(event_grid::HEADER_EVENT_TYPE)
+            .and_then(|v| v.to_str().ok());
         if delivery_kind == Some(event_grid::DELIVERY_DELETION) {
             return self.acknowledged(&mut reception, "deletion");
         }
         let inbound = match schema::parse(&request.headers, &request.body) {
             Ok(inbound) => inbound,
             Err(error) => {
-                let status = if error.is_media_type() { StatusCode::UNSUPPORTED_MEDIA_TYPE } else { StatusCode::BAD_REQUEST };
+                let status = if error.is_media_type() {
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
                 return self.rejected(&mut reception, status, &error.to_string());
             }
         };
@@ -57,7 +67,10 @@ impl Pipeline {
                     reception.kind = "validation".into();
                     let reply = handshake::event_grid_validation(code.as_deref());
                     self.save_reception(&mut reception, reply.status);
-                    tracing::info!(status = reply.status.as_u16(), "Answered Event Grid subscription validation.");
+                    tracing::info!(
+                        status = reply.status.as_u16(),
+                        "Answered Event Grid subscription validation."
+                    );
                     return reply;
                 }
                 Classified::Deletion => ignored += 1,
@@ -92,17 +105,28 @@ impl Pipeline {
             raw: raw.to_owned(),
             received_at: reception.received_at.clone(),
             decisions,
-            targets: targets.iter().map(|&t| config.targets[t].name.clone()).collect(),
+            targets: targets
+                .iter()
+                .map(|&t| config.targets[t].name.clone())
+                .collect(),
             reception_id: reception.id.clone(),
         };
         if let Err(error) = self.inner.store.record_event(&record) {
             tracing::error!(%error, "Could not record the event in history.");
         }
-        Routed { event: record.event, raw: record.raw, targets }
+        Routed {
+            event: record.event,
+            raw: record.raw,
+            targets,
+        }
     }
 
     fn rejected(&self, reception: &mut Reception, status: StatusCode, message: &str) -> Reply {
-        tracing::warn!(status = status.as_u16(), error = message, "Rejected a request.");
+        tracing::warn!(
+            status = status.as_u16(),
+            error = message,
+            "Rejected a request."
+        );
         reception.kind = "rejected".into();
         reception.error = Some(message.to_owned());
         self.save_reception(reception, status);
@@ -125,10 +149,17 @@ impl Pipeline {
 
 fn reception_for(request: &InboundRequest) -> Reception {
     let digest = Sha256::digest(&request.body);
-    let payload_sha256 = digest.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let payload_sha256 = digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
     let received_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     Reception {
-        id: format!("rcv-{}-{}", received_at.replace([':', '.', '-'], ""), &payload_sha256[..12]),
+        id: format!(
+            "rcv-{}-{}",
+            received_at.replace([':', '.', '-'], ""),
+            &payload_sha256[..12]
+        ),
         received_at,
         kind: "events".into(),
         format: None,

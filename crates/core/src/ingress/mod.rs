@@ -51,7 +51,13 @@ impl Pipeline {
     /// Builds the pipeline: HTTP client, store, and a first purge of expired history.
     pub fn new(config: Config) -> Result<Self, PipelineError> {
         let store = Store::open(&config.store)?;
-        let pipeline = Pipeline { inner: Arc::new(Inner { config, dispatcher: Dispatcher::new()?, store }) };
+        let pipeline = Pipeline {
+            inner: Arc::new(Inner {
+                config,
+                dispatcher: Dispatcher::new()?,
+                store,
+            }),
+        };
         pipeline.purge_expired();
         Ok(pipeline)
     }
@@ -73,8 +79,10 @@ impl Pipeline {
 
     /// Deletes history older than the configured retention; returns how many events went.
     pub fn purge_expired(&self) -> usize {
-        let retention = chrono::Duration::from_std(self.inner.config.retention).unwrap_or(chrono::Duration::days(3));
-        let cutoff = (chrono::Utc::now() - retention).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let retention = chrono::Duration::from_std(self.inner.config.retention)
+            .unwrap_or(chrono::Duration::days(3));
+        let cutoff =
+            (chrono::Utc::now() - retention).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         match self.inner.store.purge_before(&cutoff) {
             Ok(gone) => gone,
             Err(error) => {
@@ -102,9 +110,14 @@ impl Pipeline {
             return Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ok" }));
         }
         let events_path = EVENT_PATHS.contains(&path);
-        let trace_id = path.strip_prefix("/api/events/").or_else(|| path.strip_prefix("/events/"));
+        let trace_id = path
+            .strip_prefix("/api/events/")
+            .or_else(|| path.strip_prefix("/events/"));
         if !events_path && trace_id.is_none() {
-            return Reply::error(StatusCode::NOT_FOUND, &format!("no route for {path}: events go to /api/events"));
+            return Reply::error(
+                StatusCode::NOT_FOUND,
+                &format!("no route for {path}: events go to /api/events"),
+            );
         }
         if let Err(reply) = auth::check(&request, &self.inner.config.inbound) {
             return reply;
@@ -112,7 +125,9 @@ impl Pipeline {
         match (request.method.clone(), trace_id) {
             (Method::GET, Some(id)) => self.trace(id),
             (Method::POST, None) => self.receive(request).await,
-            (Method::OPTIONS, None) => crate::handshake::cloud_events_options(&request.headers, &self.inner.config.inbound),
+            (Method::OPTIONS, None) => {
+                crate::handshake::cloud_events_options(&request.headers, &self.inner.config.inbound)
+            }
             (_, None) => method_not_allowed("POST, OPTIONS"),
             (_, Some(_)) => method_not_allowed("GET"),
         }
@@ -122,7 +137,10 @@ impl Pipeline {
         let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
         match self.inner.store.trace(&id) {
             Ok(Some(trace)) => Reply::json(StatusCode::OK, &trace),
-            Ok(None) => Reply::error(StatusCode::NOT_FOUND, &format!("no event with id '{id}' in history")),
+            Ok(None) => Reply::error(
+                StatusCode::NOT_FOUND,
+                &format!("no event with id '{id}' in history"),
+            ),
             Err(error) => {
                 tracing::error!(%error, "History lookup failed.");
                 Reply::error(StatusCode::SERVICE_UNAVAILABLE, "history store unavailable")
@@ -132,7 +150,11 @@ impl Pipeline {
 }
 
 fn method_not_allowed(allow: &'static str) -> Reply {
-    Reply::error(StatusCode::METHOD_NOT_ALLOWED, &format!("method not allowed here; use {allow}")).with_header("allow", allow)
+    Reply::error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("method not allowed here; use {allow}"),
+    )
+    .with_header("allow", allow)
 }
 
 /// `/api/events/` → `/api/events`; the root stays `/`.

@@ -38,13 +38,28 @@ pub struct AcrData<'a> {
     #[serde(borrow, default)]
     pub connectedregistry: Obj<Named<'a>>,
     /// Connected registry, camel-case spelling (Azure docs and SDK models).
-    #[serde(borrow, default, rename = "connectedRegistry", alias = "ConnectedRegistry")]
+    #[serde(
+        borrow,
+        default,
+        rename = "connectedRegistry",
+        alias = "ConnectedRegistry"
+    )]
     pub connected_registry: Obj<Named<'a>>,
     /// Event Grid subscription validation code.
-    #[serde(borrow, default, rename = "validationCode", deserialize_with = "lenient::opt_str")]
+    #[serde(
+        borrow,
+        default,
+        rename = "validationCode",
+        deserialize_with = "lenient::opt_str"
+    )]
     pub validation_code: Option<Cow<'a, str>>,
     /// Event Grid manual validation URL.
-    #[serde(borrow, default, rename = "validationUrl", deserialize_with = "lenient::opt_str")]
+    #[serde(
+        borrow,
+        default,
+        rename = "validationUrl",
+        deserialize_with = "lenient::opt_str"
+    )]
     pub validation_url: Option<Cow<'a, str>>,
 }
 
@@ -54,7 +69,11 @@ impl AcrData<'_> {
         self.connectedregistry
             .get()
             .and_then(|c| c.name.as_deref())
-            .or_else(|| self.connected_registry.get().and_then(|c| c.name.as_deref()))
+            .or_else(|| {
+                self.connected_registry
+                    .get()
+                    .and_then(|c| c.name.as_deref())
+            })
             .filter(|n| !n.is_empty())
     }
 }
@@ -63,7 +82,12 @@ impl AcrData<'_> {
 #[derive(Debug, Default, Deserialize)]
 pub struct Target<'a> {
     /// Media type.
-    #[serde(borrow, default, rename = "mediaType", deserialize_with = "lenient::opt_str")]
+    #[serde(
+        borrow,
+        default,
+        rename = "mediaType",
+        deserialize_with = "lenient::opt_str"
+    )]
     pub media_type: Option<Cow<'a, str>>,
     /// Size in bytes.
     #[serde(default, deserialize_with = "lenient::opt_u64")]

@@ -28,21 +28,27 @@ pub fn parse_binary<'a>(
 ) -> Result<Parsed<'a>, SchemaError> {
     let mut attributes = serde_json::Map::new();
     for (name, value) in headers {
-        let Some(attr) = name.as_str().strip_prefix("ce-") else { continue };
+        let Some(attr) = name.as_str().strip_prefix("ce-") else {
+            continue;
+        };
         let text = value
             .to_str()
             .map_err(|_| SchemaError::malformed(format!("header {name} is not visible ASCII")))?;
-        let decoded = percent_decode_str(text)
-            .decode_utf8()
-            .map_err(|_| SchemaError::malformed(format!("header {name} is not percent-encoded UTF-8")))?;
-        attributes.insert(attr.to_owned(), serde_json::Value::String(decoded.into_owned()));
+        let decoded = percent_decode_str(text).decode_utf8().map_err(|_| {
+            SchemaError::malformed(format!("header {name} is not percent-encoded UTF-8"))
+        })?;
+        attributes.insert(
+            attr.to_owned(),
+            serde_json::Value::String(decoded.into_owned()),
+        );
     }
     let json_data = content_type.is_none_or(is_json_media_type);
     let (data, raw_data) = if body.is_empty() {
         (Data::Other, serde_json::Value::Null)
     } else if json_data {
-        let data: Data<'a> = serde_json::from_slice(body)
-            .map_err(|e| SchemaError::malformed(format!("binary-mode data is not valid JSON: {e}")))?;
+        let data: Data<'a> = serde_json::from_slice(body).map_err(|e| {
+            SchemaError::malformed(format!("binary-mode data is not valid JSON: {e}"))
+        })?;
         let value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
         (data, value)
     } else {
@@ -53,7 +59,12 @@ pub fn parse_binary<'a>(
         attributes.insert("datacontenttype".into(), ct.into());
     }
     attributes.insert("data".into(), raw_data);
-    let text = |key: &str| attributes.get(key).and_then(|v| v.as_str()).map(|s| Cow::Owned(s.to_owned()));
+    let text = |key: &str| {
+        attributes
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(|s| Cow::Owned(s.to_owned()))
+    };
     let wire = WireEvent {
         id: text("id"),
         subject: text("subject"),
@@ -69,7 +80,10 @@ pub fn parse_binary<'a>(
         .ok()
         .and_then(|s| RawValue::from_string(s).ok())
         .ok_or_else(|| SchemaError::malformed("binary-mode attributes could not be encoded"))?;
-    Ok(Parsed { wire, raw: RawEvent::Owned(raw) })
+    Ok(Parsed {
+        wire,
+        raw: RawEvent::Owned(raw),
+    })
 }
 
 /// Whether a media type carries JSON (`application/json`, `text/json`, `…+json`).
@@ -80,5 +94,10 @@ pub fn is_json_media_type(content_type: &str) -> bool {
 
 /// The media type without parameters, lower-cased.
 pub fn essence(content_type: &str) -> String {
-    content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
 }

@@ -240,9 +240,17 @@ mod tests {
 
     #[test]
     fn repairs_doc_samples_but_not_strings() {
-        assert_eq!(repair(r#"{"a": 1, // note
-}"#), "{\"a\": 1 \n}");
-        assert_eq!(repair(r#"[{"a": "x,}", "b": [1,2,],},]"#), r#"[{"a": "x,}", "b": [1,2]}]"#);
+        assert_eq!(
+            repair(
+                r#"{"a": 1, // note
+}"#
+            ),
+            "{\"a\": 1 \n}"
+        );
+        assert_eq!(
+            repair(r#"[{"a": "x,}", "b": [1,2,],},]"#),
+            r#"[{"a": "x,}", "b": [1,2]}]"#
+        );
         assert_eq!(repair(r#"{"u": "http://x"}"#), r#"{"u": "http://x"}"#);
         assert_eq!(repair(r#"{"q": "a\"b,]"}"#), r#"{"q": "a\"b,]"}"#);
     }

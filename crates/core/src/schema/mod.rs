@@ -91,7 +91,9 @@ pub struct Inbound<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SchemaError {
     /// The media type is not one regrelay reads.
-    #[error("unsupported content type '{0}': send application/json, application/cloudevents+json or application/cloudevents-batch+json")]
+    #[error(
+        "unsupported content type '{0}': send application/json, application/cloudevents+json or application/cloudevents-batch+json"
+    )]
     UnsupportedMediaType(String),
     /// The body is empty.
     #[error("empty body: expected an Event Grid array or a CloudEvent")]
@@ -115,10 +117,15 @@ impl SchemaError {
 
 /// Detects the format of a request body and decodes its events.
 pub fn parse<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<Inbound<'a>, SchemaError> {
-    let content_type = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     if headers.contains_key(cloud_events::HEADER_SPECVERSION) {
         let event = cloud_events::parse_binary(headers, content_type, body)?;
-        return Ok(Inbound { format: Format::Binary, events: vec![event] });
+        return Ok(Inbound {
+            format: Format::Binary,
+            events: vec![event],
+        });
     }
     let essence = content_type.map(cloud_events::essence);
     if let Some(essence) = &essence {
@@ -126,7 +133,8 @@ pub fn parse<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<Inbound<'a>, Sch
             return Err(SchemaError::UnsupportedMediaType(essence.clone()));
         }
     }
-    let text = std::str::from_utf8(body).map_err(|_| SchemaError::malformed("body is not UTF-8"))?;
+    let text =
+        std::str::from_utf8(body).map_err(|_| SchemaError::malformed("body is not UTF-8"))?;
     let trimmed = text.trim_start();
     let format = match (essence.as_deref(), trimmed.as_bytes().first()) {
         (_, None) => return Err(SchemaError::Empty),
@@ -173,7 +181,9 @@ fn parse_one(text: &str, index: usize) -> Result<Parsed<'_>, SchemaError> {
 
 fn parse_raw(raw: &RawValue, index: usize) -> Result<Parsed<'_>, SchemaError> {
     if !raw.get().starts_with('{') {
-        return Err(SchemaError::malformed(format!("event[{index}] is not a JSON object")));
+        return Err(SchemaError::malformed(format!(
+            "event[{index}] is not a JSON object"
+        )));
     }
     let wire: WireEvent<'_> =
         serde_json::from_str(raw.get()).map_err(|e| json_error(&format!("event[{index}]"), &e))?;
@@ -183,9 +193,14 @@ fn parse_raw(raw: &RawValue, index: usize) -> Result<Parsed<'_>, SchemaError> {
         )));
     }
     if wire.id.as_deref().is_none_or(str::is_empty) {
-        return Err(SchemaError::malformed(format!("event[{index}] has no 'id'")));
+        return Err(SchemaError::malformed(format!(
+            "event[{index}] has no 'id'"
+        )));
     }
-    Ok(Parsed { wire, raw: RawEvent::Borrowed(raw) })
+    Ok(Parsed {
+        wire,
+        raw: RawEvent::Borrowed(raw),
+    })
 }
 
 fn json_error(what: &str, error: &serde_json::Error) -> SchemaError {

@@ -31,23 +31,48 @@ pub struct WireEvent<'a> {
     #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
     pub topic: Option<Cow<'a, str>>,
     /// Event Grid: event type.
-    #[serde(borrow, default, rename = "eventType", deserialize_with = "lenient::opt_str")]
+    #[serde(
+        borrow,
+        default,
+        rename = "eventType",
+        deserialize_with = "lenient::opt_str"
+    )]
     pub event_type: Option<Cow<'a, str>>,
     /// Event Grid: event time.
-    #[serde(borrow, default, rename = "eventTime", deserialize_with = "lenient::opt_str")]
+    #[serde(
+        borrow,
+        default,
+        rename = "eventTime",
+        deserialize_with = "lenient::opt_str"
+    )]
     pub event_time: Option<Cow<'a, str>>,
     /// Event Grid: schema version of `data`.
-    #[serde(borrow, default, rename = "dataVersion", deserialize_with = "lenient::opt_str")]
+    #[serde(
+        borrow,
+        default,
+        rename = "dataVersion",
+        deserialize_with = "lenient::opt_str"
+    )]
     pub data_version: Option<Cow<'a, str>>,
     /// Event Grid: schema version of the envelope.
-    #[serde(borrow, default, rename = "metadataVersion", deserialize_with = "lenient::opt_str")]
+    #[serde(
+        borrow,
+        default,
+        rename = "metadataVersion",
+        deserialize_with = "lenient::opt_str"
+    )]
     pub metadata_version: Option<Cow<'a, str>>,
 
     /// CloudEvents: spec version (`1.0`).
     #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
     pub specversion: Option<Cow<'a, str>>,
     /// CloudEvents: event type.
-    #[serde(borrow, default, rename = "type", deserialize_with = "lenient::opt_str")]
+    #[serde(
+        borrow,
+        default,
+        rename = "type",
+        deserialize_with = "lenient::opt_str"
+    )]
     pub ce_type: Option<Cow<'a, str>>,
     /// CloudEvents: event source.
     #[serde(borrow, default, deserialize_with = "lenient::opt_str")]

@@ -29,7 +29,9 @@ struct Entry {
 
 impl MemoryStore {
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {
-        self.inner.lock().map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
+        self.inner
+            .lock()
+            .map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
     }
 
     pub(crate) fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
@@ -41,37 +43,61 @@ impl MemoryStore {
                 }
             }
         }
-        inner.receptions.insert(reception.id.clone(), reception.clone());
+        inner
+            .receptions
+            .insert(reception.id.clone(), reception.clone());
         Ok(())
     }
 
     pub(crate) fn record_event(&self, record: &EventRecord) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
-        let entry = inner.events.entry(record.event.id.clone()).or_insert_with(|| Entry {
-            record: record.clone(),
-            receptions: Vec::new(),
-            pairs: Vec::new(),
-            attempts: Vec::new(),
-        });
+        let entry = inner
+            .events
+            .entry(record.event.id.clone())
+            .or_insert_with(|| Entry {
+                record: record.clone(),
+                receptions: Vec::new(),
+                pairs: Vec::new(),
+                attempts: Vec::new(),
+            });
         if !entry.receptions.contains(&record.reception_id) {
             entry.receptions.push(record.reception_id.clone());
         }
         for target in &record.targets {
             if !entry.pairs.iter().any(|p| &p.target == target) {
-                entry.pairs.push(PairState { target: target.clone(), state: DeliveryState::Pending, attempts: 0, reason: None });
+                entry.pairs.push(PairState {
+                    target: target.clone(),
+                    state: DeliveryState::Pending,
+                    attempts: 0,
+                    reason: None,
+                });
             }
         }
         Ok(())
     }
 
-    pub(crate) fn pair(&self, event_id: &str, target: &str) -> Result<Option<PairState>, StoreError> {
+    pub(crate) fn pair(
+        &self,
+        event_id: &str,
+        target: &str,
+    ) -> Result<Option<PairState>, StoreError> {
         let inner = self.lock()?;
-        Ok(inner.events.get(event_id).and_then(|e| e.pairs.iter().find(|p| p.target == target).cloned()))
+        Ok(inner
+            .events
+            .get(event_id)
+            .and_then(|e| e.pairs.iter().find(|p| p.target == target).cloned()))
     }
 
-    pub(crate) fn record_attempt(&self, event_id: &str, attempt: &Attempt, state: DeliveryState) -> Result<(), StoreError> {
+    pub(crate) fn record_attempt(
+        &self,
+        event_id: &str,
+        attempt: &Attempt,
+        state: DeliveryState,
+    ) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
-        let Some(entry) = inner.events.get_mut(event_id) else { return Ok(()) };
+        let Some(entry) = inner.events.get_mut(event_id) else {
+            return Ok(());
+        };
         entry.attempts.push(attempt.clone());
         let pair = pair_mut(entry, &attempt.target);
         pair.attempts += 1;
@@ -80,7 +106,13 @@ impl MemoryStore {
         Ok(())
     }
 
-    pub(crate) fn set_state(&self, event_id: &str, target: &str, state: DeliveryState, reason: Option<&str>) -> Result<(), StoreError> {
+    pub(crate) fn set_state(
+        &self,
+        event_id: &str,
+        target: &str,
+        state: DeliveryState,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         if let Some(entry) = inner.events.get_mut(event_id) {
             let pair = pair_mut(entry, target);
@@ -94,7 +126,11 @@ impl MemoryStore {
         let inner = self.lock()?;
         Ok(inner.events.get(event_id).map(|entry| Trace {
             record: entry.record.clone(),
-            receptions: entry.receptions.iter().filter_map(|id| inner.receptions.get(id).cloned()).collect(),
+            receptions: entry
+                .receptions
+                .iter()
+                .filter_map(|id| inner.receptions.get(id).cloned())
+                .collect(),
             pairs: entry.pairs.clone(),
             attempts: entry.attempts.clone(),
         }))
@@ -105,12 +141,30 @@ impl MemoryStore {
         let mut rows: Vec<EventSummary> = inner
             .events
             .values()
-            .filter(|e| filter.since.as_ref().is_none_or(|s| e.record.received_at >= *s))
-            .filter(|e| filter.repository.as_ref().is_none_or(|r| e.record.event.repository.as_ref() == Some(r)))
-            .filter(|e| filter.state.is_none_or(|s| e.pairs.iter().any(|p| p.state == s)))
+            .filter(|e| {
+                filter
+                    .since
+                    .as_ref()
+                    .is_none_or(|s| e.record.received_at >= *s)
+            })
+            .filter(|e| {
+                filter
+                    .repository
+                    .as_ref()
+                    .is_none_or(|r| e.record.event.repository.as_ref() == Some(r))
+            })
+            .filter(|e| {
+                filter
+                    .state
+                    .is_none_or(|s| e.pairs.iter().any(|p| p.state == s))
+            })
             .map(|e| summary(&e.record, &e.pairs))
             .collect();
-        rows.sort_by(|a, b| b.received_at.cmp(&a.received_at).then_with(|| a.id.cmp(&b.id)));
+        rows.sort_by(|a, b| {
+            b.received_at
+                .cmp(&a.received_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
         rows.truncate(filter.limit.max(1));
         Ok(rows)
     }
@@ -118,8 +172,12 @@ impl MemoryStore {
     pub(crate) fn purge_before(&self, cutoff: &str) -> Result<usize, StoreError> {
         let mut inner = self.lock()?;
         let before = inner.events.len();
-        inner.events.retain(|_, e| e.record.received_at.as_str() >= cutoff);
-        inner.receptions.retain(|_, r| r.received_at.as_str() >= cutoff);
+        inner
+            .events
+            .retain(|_, e| e.record.received_at.as_str() >= cutoff);
+        inner
+            .receptions
+            .retain(|_, r| r.received_at.as_str() >= cutoff);
         Ok(before - inner.events.len())
     }
 }
@@ -128,7 +186,12 @@ fn pair_mut<'e>(entry: &'e mut Entry, target: &str) -> &'e mut PairState {
     let index = match entry.pairs.iter().position(|p| p.target == target) {
         Some(index) => index,
         None => {
-            entry.pairs.push(PairState { target: target.to_owned(), state: DeliveryState::Pending, attempts: 0, reason: None });
+            entry.pairs.push(PairState {
+                target: target.to_owned(),
+                state: DeliveryState::Pending,
+                attempts: 0,
+                reason: None,
+            });
             entry.pairs.len() - 1
         }
     };

@@ -10,7 +10,9 @@ pub mod model;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-pub use model::{DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, Trace};
+pub use model::{
+    DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, Trace,
+};
 
 use crate::dispatch::Attempt;
 
@@ -48,11 +50,13 @@ impl Store {
         match config {
             crate::config::StoreConfig::Memory => Ok(Store::Memory(memory::MemoryStore::default())),
             #[cfg(feature = "sqlite")]
-            crate::config::StoreConfig::Sqlite { path } => sqlite::SqliteStore::open(path).map(Store::Sqlite),
-            #[cfg(not(feature = "sqlite"))]
-            crate::config::StoreConfig::Sqlite { .. } => {
-                Err(StoreError::Backend("this build has no SQLite support (feature `sqlite`)".into()))
+            crate::config::StoreConfig::Sqlite { path } => {
+                sqlite::SqliteStore::open(path).map(Store::Sqlite)
             }
+            #[cfg(not(feature = "sqlite"))]
+            crate::config::StoreConfig::Sqlite { .. } => Err(StoreError::Backend(
+                "this build has no SQLite support (feature `sqlite`)".into(),
+            )),
         }
     }
 
@@ -73,12 +77,23 @@ impl Store {
     }
 
     /// Records an attempt and the pair's resulting state.
-    pub fn record_attempt(&self, event_id: &str, attempt: &Attempt, state: DeliveryState) -> Result<(), StoreError> {
+    pub fn record_attempt(
+        &self,
+        event_id: &str,
+        attempt: &Attempt,
+        state: DeliveryState,
+    ) -> Result<(), StoreError> {
         each!(self, s => s.record_attempt(event_id, attempt, state))
     }
 
     /// Sets a pair's state without an attempt (skipped duplicate, dead-lettered after the last try).
-    pub fn set_state(&self, event_id: &str, target: &str, state: DeliveryState, reason: Option<&str>) -> Result<(), StoreError> {
+    pub fn set_state(
+        &self,
+        event_id: &str,
+        target: &str,
+        state: DeliveryState,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
         each!(self, s => s.set_state(event_id, target, state, reason))
     }
 

@@ -74,9 +74,15 @@ impl DeliveryState {
 
     /// Parses a wire name.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Pending, Self::Delivered, Self::FailedRetrying, Self::DeadLettered, Self::SkippedDuplicate]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            Self::Pending,
+            Self::Delivered,
+            Self::FailedRetrying,
+            Self::DeadLettered,
+            Self::SkippedDuplicate,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 

@@ -9,7 +9,9 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::memory::summary;
-use super::{DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError, Trace};
+use super::{
+    DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError, Trace,
+};
 use crate::dispatch::Attempt;
 
 const SCHEMA: &str = "
@@ -46,13 +48,18 @@ fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError
 impl SqliteStore {
     /// Opens (creating if needed) the database file.
     pub fn open(path: &str) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(|e| StoreError::Backend(format!("cannot open {path}: {e}")))?;
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::Backend(format!("cannot open {path}: {e}")))?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
-        Ok(SqliteStore { conn: Mutex::new(conn) })
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        self.conn.lock().map_err(|_| backend("sqlite store lock poisoned"))
+        self.conn
+            .lock()
+            .map_err(|_| backend("sqlite store lock poisoned"))
     }
 
     pub(crate) fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
@@ -95,7 +102,11 @@ impl SqliteStore {
         tx.commit().map_err(backend)
     }
 
-    pub(crate) fn pair(&self, event_id: &str, target: &str) -> Result<Option<PairState>, StoreError> {
+    pub(crate) fn pair(
+        &self,
+        event_id: &str,
+        target: &str,
+    ) -> Result<Option<PairState>, StoreError> {
         let conn = self.lock()?;
         conn.query_row(
             "SELECT target, state, attempts, reason FROM pairs WHERE event_id = ?1 AND target = ?2",
@@ -106,11 +117,19 @@ impl SqliteStore {
         .map_err(backend)
     }
 
-    pub(crate) fn record_attempt(&self, event_id: &str, attempt: &Attempt, state: DeliveryState) -> Result<(), StoreError> {
+    pub(crate) fn record_attempt(
+        &self,
+        event_id: &str,
+        attempt: &Attempt,
+        state: DeliveryState,
+    ) -> Result<(), StoreError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(backend)?;
-        tx.execute("INSERT INTO attempts (event_id, json) VALUES (?1, ?2)", params![event_id, to_json(attempt)?])
-            .map_err(backend)?;
+        tx.execute(
+            "INSERT INTO attempts (event_id, json) VALUES (?1, ?2)",
+            params![event_id, to_json(attempt)?],
+        )
+        .map_err(backend)?;
         tx.execute(
             "INSERT INTO pairs (event_id, target, state, attempts, reason) VALUES (?1, ?2, ?3, 1, ?4)
              ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, attempts = attempts + 1, reason = ?4",
@@ -120,7 +139,13 @@ impl SqliteStore {
         tx.commit().map_err(backend)
     }
 
-    pub(crate) fn set_state(&self, event_id: &str, target: &str, state: DeliveryState, reason: Option<&str>) -> Result<(), StoreError> {
+    pub(crate) fn set_state(
+        &self,
+        event_id: &str,
+        target: &str,
+        state: DeliveryState,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
         let conn = self.lock()?;
         conn.execute(
             "INSERT INTO pairs (event_id, target, state, reason) VALUES (?1, ?2, ?3, ?4)
@@ -134,7 +159,11 @@ impl SqliteStore {
     pub(crate) fn trace(&self, event_id: &str) -> Result<Option<Trace>, StoreError> {
         let conn = self.lock()?;
         let Some(json) = conn
-            .query_row("SELECT json FROM events WHERE id = ?1", params![event_id], |r| r.get::<_, String>(0))
+            .query_row(
+                "SELECT json FROM events WHERE id = ?1",
+                params![event_id],
+                |r| r.get::<_, String>(0),
+            )
             .optional()
             .map_err(backend)?
         else {
@@ -145,12 +174,21 @@ impl SqliteStore {
             .iter()
             .map(|j| from_json(j))
             .collect::<Result<_, _>>()?;
-        let attempts = strings(&conn, "SELECT json FROM attempts WHERE event_id = ?1 ORDER BY seq", event_id)?
-            .iter()
-            .map(|j| from_json(j))
-            .collect::<Result<_, _>>()?;
+        let attempts = strings(
+            &conn,
+            "SELECT json FROM attempts WHERE event_id = ?1 ORDER BY seq",
+            event_id,
+        )?
+        .iter()
+        .map(|j| from_json(j))
+        .collect::<Result<_, _>>()?;
         let pairs = pairs_of(&conn, event_id)?;
-        Ok(Some(Trace { record, receptions, pairs, attempts }))
+        Ok(Some(Trace {
+            record,
+            receptions,
+            pairs,
+            attempts,
+        }))
     }
 
     pub(crate) fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
@@ -164,7 +202,15 @@ impl SqliteStore {
             .map_err(backend)?;
         let limit = i64::try_from(filter.limit.max(1)).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![filter.since, filter.repository, filter.state.map(DeliveryState::as_str), limit], |r| r.get::<_, String>(0))
+            .query_map(
+                params![
+                    filter.since,
+                    filter.repository,
+                    filter.state.map(DeliveryState::as_str),
+                    limit
+                ],
+                |r| r.get::<_, String>(0),
+            )
             .map_err(backend)?
             .collect::<Result<Vec<_>, _>>()
             .map_err(backend)?;
@@ -182,10 +228,20 @@ impl SqliteStore {
         let tx = conn.transaction().map_err(backend)?;
         let old = "SELECT id FROM events WHERE received_at < ?1";
         for table in ["attempts", "pairs", "event_receptions"] {
-            tx.execute(&format!("DELETE FROM {table} WHERE event_id IN ({old})"), params![cutoff]).map_err(backend)?;
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE event_id IN ({old})"),
+                params![cutoff],
+            )
+            .map_err(backend)?;
         }
-        let gone = tx.execute("DELETE FROM events WHERE received_at < ?1", params![cutoff]).map_err(backend)?;
-        tx.execute("DELETE FROM receptions WHERE received_at < ?1", params![cutoff]).map_err(backend)?;
+        let gone = tx
+            .execute("DELETE FROM events WHERE received_at < ?1", params![cutoff])
+            .map_err(backend)?;
+        tx.execute(
+            "DELETE FROM receptions WHERE received_at < ?1",
+            params![cutoff],
+        )
+        .map_err(backend)?;
         tx.commit().map_err(backend)?;
         Ok(gone)
     }
@@ -193,15 +249,21 @@ impl SqliteStore {
 
 fn strings(conn: &Connection, sql: &str, key: &str) -> Result<Vec<String>, StoreError> {
     let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    let rows = stmt.query_map(params![key], |r| r.get::<_, String>(0)).map_err(backend)?;
+    let rows = stmt
+        .query_map(params![key], |r| r.get::<_, String>(0))
+        .map_err(backend)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(backend)
 }
 
 fn pairs_of(conn: &Connection, event_id: &str) -> Result<Vec<PairState>, StoreError> {
     let mut stmt = conn
-        .prepare_cached("SELECT target, state, attempts, reason FROM pairs WHERE event_id = ?1 ORDER BY target")
+        .prepare_cached(
+            "SELECT target, state, attempts, reason FROM pairs WHERE event_id = ?1 ORDER BY target",
+        )
         .map_err(backend)?;
-    let rows = stmt.query_map(params![event_id], row_to_pair).map_err(backend)?;
+    let rows = stmt
+        .query_map(params![event_id], row_to_pair)
+        .map_err(backend)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(backend)
 }
 

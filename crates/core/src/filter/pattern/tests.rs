@@ -1,7 +1,12 @@
 use super::Pattern;
 use crate::event::{Action, RegistryEvent, Schema};
 
-fn event(action: Action, repository: &str, tag: Option<&str>, digest: Option<&str>) -> RegistryEvent {
+fn event(
+    action: Action,
+    repository: &str,
+    tag: Option<&str>,
+    digest: Option<&str>,
+) -> RegistryEvent {
     RegistryEvent {
         id: "e1".into(),
         event_type: "Microsoft.ContainerRegistry.ImagePushed".into(),
@@ -39,91 +44,183 @@ const D: &str = "sha256:92c7f9c92844bbbb5d0a101b22f7c2a7949e40f8ea90c8b3bc396879
 /// Seed example 1: `*:*` notifies all actions on all tags and digests on all artifacts.
 #[test]
 fn seed_1_everything() {
-    check("*:*", &[
-        (event(Action::Push, "a", Some("v1"), Some(D)), true),
-        (event(Action::Delete, "x/y", None, Some(D)), true),
-        (event(Action::Push, "a", None, None), true),
-    ]);
+    check(
+        "*:*",
+        &[
+            (event(Action::Push, "a", Some("v1"), Some(D)), true),
+            (event(Action::Delete, "x/y", None, Some(D)), true),
+            (event(Action::Push, "a", None, None), true),
+        ],
+    );
 }
 
 /// Seed example 2: `*:*:*` notifies all actions on all tags: events without a tag are out.
 #[test]
 fn seed_2_all_tags() {
-    check("*:*:*", &[
-        (event(Action::Push, "a", Some("v1"), Some(D)), true),
-        (event(Action::Delete, "a", None, Some(D)), false),
-    ]);
+    check(
+        "*:*:*",
+        &[
+            (event(Action::Push, "a", Some("v1"), Some(D)), true),
+            (event(Action::Delete, "a", None, Some(D)), false),
+        ],
+    );
 }
 
 /// Seed example 3: `*@*:*` notifies all actions on all digests.
 #[test]
 fn seed_3_all_digests() {
-    check("*@*:*", &[
-        (event(Action::Delete, "a", None, Some(D)), true),
-        (event(Action::Push, "a", Some("v1"), None), false),
-    ]);
+    check(
+        "*@*:*",
+        &[
+            (event(Action::Delete, "a", None, Some(D)), true),
+            (event(Action::Push, "a", Some("v1"), None), false),
+        ],
+    );
 }
 
 /// Seed example 4: `path/to/repo:*` notifies all actions on one repository.
 #[test]
 fn seed_4_one_repository() {
-    check("path/to/repo:*", &[
-        (event(Action::Push, "path/to/repo", Some("v1"), Some(D)), true),
-        (event(Action::Delete, "path/to/repo", None, Some(D)), true),
-        (event(Action::Push, "path/to/repo2", Some("v1"), Some(D)), false),
-        (event(Action::Push, "path/to/repo/sub", Some("v1"), Some(D)), false),
-    ]);
+    check(
+        "path/to/repo:*",
+        &[
+            (
+                event(Action::Push, "path/to/repo", Some("v1"), Some(D)),
+                true,
+            ),
+            (event(Action::Delete, "path/to/repo", None, Some(D)), true),
+            (
+                event(Action::Push, "path/to/repo2", Some("v1"), Some(D)),
+                false,
+            ),
+            (
+                event(Action::Push, "path/to/repo/sub", Some("v1"), Some(D)),
+                false,
+            ),
+        ],
+    );
 }
 
 /// Seed example 5: `path/to/repo:myTag:*` notifies all actions on one tag.
 #[test]
 fn seed_5_one_tag() {
-    check("path/to/repo:myTag:*", &[
-        (event(Action::Push, "path/to/repo", Some("myTag"), Some(D)), true),
-        (event(Action::Push, "path/to/repo", Some("other"), Some(D)), false),
-        (event(Action::Delete, "path/to/repo", None, Some(D)), false),
-    ]);
+    check(
+        "path/to/repo:myTag:*",
+        &[
+            (
+                event(Action::Push, "path/to/repo", Some("myTag"), Some(D)),
+                true,
+            ),
+            (
+                event(Action::Push, "path/to/repo", Some("other"), Some(D)),
+                false,
+            ),
+            (event(Action::Delete, "path/to/repo", None, Some(D)), false),
+        ],
+    );
 }
 
 /// Seed example 6: `path/to/repo@myDigest:delete` notifies only deletes of one digest.
 #[test]
 fn seed_6_delete_of_digest() {
-    check("path/to/repo@myDigest:delete", &[
-        (event(Action::Delete, "path/to/repo", None, Some("myDigest")), true),
-        (event(Action::Push, "path/to/repo", Some("v1"), Some("myDigest")), false),
-        (event(Action::Delete, "path/to/repo", None, Some("otherDigest")), false),
-    ]);
+    check(
+        "path/to/repo@myDigest:delete",
+        &[
+            (
+                event(Action::Delete, "path/to/repo", None, Some("myDigest")),
+                true,
+            ),
+            (
+                event(Action::Push, "path/to/repo", Some("v1"), Some("myDigest")),
+                false,
+            ),
+            (
+                event(Action::Delete, "path/to/repo", None, Some("otherDigest")),
+                false,
+            ),
+        ],
+    );
 }
 
 /// Seed example 7: `path/to/repo/*:push` notifies pushes on every repository below the path.
 #[test]
 fn seed_7_repository_subtree_pushes() {
-    check("path/to/repo/*:push", &[
-        (event(Action::Push, "path/to/repo/app", Some("v1"), Some(D)), true),
-        (event(Action::Push, "path/to/repo/a/b", None, Some(D)), true),
-        (event(Action::Delete, "path/to/repo/app", None, Some(D)), false),
-        (event(Action::Push, "path/to/other", Some("v1"), Some(D)), false),
-    ]);
+    check(
+        "path/to/repo/*:push",
+        &[
+            (
+                event(Action::Push, "path/to/repo/app", Some("v1"), Some(D)),
+                true,
+            ),
+            (event(Action::Push, "path/to/repo/a/b", None, Some(D)), true),
+            (
+                event(Action::Delete, "path/to/repo/app", None, Some(D)),
+                false,
+            ),
+            (
+                event(Action::Push, "path/to/other", Some("v1"), Some(D)),
+                false,
+            ),
+        ],
+    );
 }
 
 /// The quickstart's CLI examples, including a digest that contains a colon.
 #[test]
 fn quickstart_cli_examples() {
-    check("hello-world:*", &[(event(Action::Push, "hello-world", Some("1.0"), Some(D)), true)]);
-    check("hello-world:1.0:delete", &[
-        (event(Action::Delete, "hello-world", Some("1.0"), Some(D)), true),
-        (event(Action::Push, "hello-world", Some("1.0"), Some(D)), false),
-    ]);
-    check(&format!("hello-world@{D}:push"), &[
-        (event(Action::Push, "hello-world", Some("latest"), Some(D)), true),
-        (event(Action::Push, "hello-world", Some("latest"), Some("sha256:other")), false),
-    ]);
+    check(
+        "hello-world:*",
+        &[(
+            event(Action::Push, "hello-world", Some("1.0"), Some(D)),
+            true,
+        )],
+    );
+    check(
+        "hello-world:1.0:delete",
+        &[
+            (
+                event(Action::Delete, "hello-world", Some("1.0"), Some(D)),
+                true,
+            ),
+            (
+                event(Action::Push, "hello-world", Some("1.0"), Some(D)),
+                false,
+            ),
+        ],
+    );
+    check(
+        &format!("hello-world@{D}:push"),
+        &[
+            (
+                event(Action::Push, "hello-world", Some("latest"), Some(D)),
+                true,
+            ),
+            (
+                event(
+                    Action::Push,
+                    "hello-world",
+                    Some("latest"),
+                    Some("sha256:other"),
+                ),
+                false,
+            ),
+        ],
+    );
 }
 
 #[test]
 fn chart_actions_count_as_push_and_delete() {
-    check("*:push", &[(event(Action::ChartPush, "repo", Some("c-1.0.0.tgz"), Some(D)), true)]);
-    check("*:delete", &[(event(Action::ChartDelete, "repo", None, Some(D)), true)]);
+    check(
+        "*:push",
+        &[(
+            event(Action::ChartPush, "repo", Some("c-1.0.0.tgz"), Some(D)),
+            true,
+        )],
+    );
+    check(
+        "*:delete",
+        &[(event(Action::ChartDelete, "repo", None, Some(D)), true)],
+    );
 }
 
 #[test]

@@ -1,0 +1,1 @@
+//! Targets: placeholder until the targets work lands.
