@@ -1,1 +1,144 @@
-//! placeholder
+//! The `regrelay` binary as a user runs it: `normalize`, `simulate`, and `serve` with `send` and
+//! `events show` on its SQLite history.
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use regrelay_tests::{Receiver, binary, client, fixture_path, free_port};
+
+fn regrelay(args: &[&str]) -> Output {
+    Command::new(binary("regrelay")).args(args).env("RUST_LOG", "warn").output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn normalize_prints_one_line_per_registry_event() {
+    let path = fixture_path("event_grid/quirks.json");
+    let out = regrelay(&["normalize", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<_> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 4, "the blob event is skipped");
+    let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(first["type"], "Microsoft.ContainerRegistry.ImagePushed");
+
+    let handshake = fixture_path("event_grid/subscription_validation.json");
+    let out = regrelay(&["normalize", handshake.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty(), "handshakes print nothing");
+}
+
+#[test]
+fn normalize_fails_clearly_on_garbage_and_accepts_doc_samples_when_lenient() {
+    let sample = fixture_path("seeds/connected_registry.image_pushed.en.json");
+    let out = regrelay(&["normalize", sample.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("not valid JSON"), "{}", text(&out.stderr));
+    let out = regrelay(&["normalize", "--lenient", sample.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"connected_registry\":\"<connected-registry-name>\""));
+}
+
+#[test]
+fn simulate_explains_matches_and_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("rules.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[targets]]
+name = "sink"
+type = "webhook"
+url = "http://127.0.0.1:9/never-called"
+
+[[rules]]
+name = "releases"
+notifications = ["aci-helloworld:v2:*"]
+targets = ["sink"]
+
+[[rules]]
+name = "deletes"
+notifications = ["*:delete"]
+targets = ["sink"]
+"#,
+    )
+    .unwrap();
+    let payload = fixture_path("seeds/event_grid.image_pushed.de.json");
+    let out = regrelay(&["simulate", "--config", config.to_str().unwrap(), payload.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("rule 'releases' did not match: push of aci-helloworld:v1@sha256:213b"), "{report}");
+    assert!(report.contains("-> targets: none"), "{report}");
+
+    let out = regrelay(&["simulate", "--json", "--config", config.to_str().unwrap(), payload.to_str().unwrap()]);
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["rules"][0]["name"], "releases");
+    assert_eq!(line["rules"][0]["matched"], false);
+    assert_eq!(line["targets"], serde_json::json!([]));
+}
+
+struct Serve(Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_send_and_show_the_trace() {
+    let sink = Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let config = dir.path().join("regrelay.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\nkind = \"sqlite\"\npath = \"{}\"\n\n[[targets]]\nname = \"sink\"\ntype = \"webhook\"\nurl = \"{}\"\n\n[[rules]]\nname = \"everything\"\nnotifications = [\"*:*\"]\ntargets = [\"sink\"]\n",
+            db.display(),
+            sink.url("/hook")
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let server = Serve(
+        Command::new(binary("regrelay"))
+            .args(["serve", "--config", config.to_str().unwrap(), "--listen", &listen])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let health = format!("http://{listen}/api/health");
+    let mut ready = false;
+    for _ in 0..400 {
+        if client().get(&health).send().await.is_ok_and(|r| r.status() == 200) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(ready, "serve did not come up");
+
+    let payload = fixture_path("seeds/event_grid.image_pushed.fr.json");
+    let to = format!("http://{listen}/api/events");
+    let sent = tokio::task::spawn_blocking(move || regrelay(&["send", "--to", &to, payload.to_str().unwrap()])).await.unwrap();
+    assert!(sent.status.success(), "{} {}", text(&sent.stdout), text(&sent.stderr));
+    assert!(text(&sent.stdout).starts_with("200 "), "{}", text(&sent.stdout));
+    assert_eq!(sink.wait_for(1).await.len(), 1);
+    drop(server);
+
+    let out = regrelay(&["events", "show", "831e1650-001e-001b-66ab-eeb76e069631", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trace = text(&out.stdout);
+    for needle in ["reception", "events event_grid -> 200", "rule 'everything' matched", "sink: delivered after 1 attempt(s)", "sink #1  Delivered  status 200"] {
+        assert!(trace.contains(needle), "{needle:?} missing in:\n{trace}");
+    }
+    let out = regrelay(&["events", "list", "--config", config.to_str().unwrap(), "--state", "delivered"]);
+    assert!(text(&out.stdout).contains("aci-helloworld:v1"), "{}", text(&out.stdout));
+}
