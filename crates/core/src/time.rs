@@ -10,7 +10,36 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc}
 
 /// Parses `text` and renders it as RFC 3339 in UTC, or `None` if it is not a time we can read.
 pub fn normalize(text: &str) -> Option<String> {
-    parse(text).map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    utc_fast_path(text).or_else(|| parse(text).map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
+}
+
+/// The common case, `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, rendered without a full parse: the
+/// fraction is padded to 3, 6 or 9 digits as `SecondsFormat::AutoSi` would.
+fn utc_fast_path(text: &str) -> Option<String> {
+    let body = text.strip_suffix('Z')?;
+    let (head, fraction) = match body.split_once('.') {
+        Some((head, fraction)) => (head, fraction),
+        None => (body, ""),
+    };
+    let b = head.as_bytes();
+    let shape = b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape || fraction.len() > 9 || !fraction.bytes().all(|c| c.is_ascii_digit()) || (body.contains('.') && fraction.is_empty()) {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| head[r].parse::<u32>().ok();
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+    let mut nanos = format!("{fraction:0<9}");
+    while nanos.len() > 0 && nanos.ends_with("000") {
+        nanos.truncate(nanos.len() - 3);
+    }
+    Some(if nanos.is_empty() { format!("{head}Z") } else { format!("{head}.{nanos}Z") })
 }
 
 /// Parses `text` into a UTC time, or `None`.
@@ -98,6 +127,12 @@ mod tests {
             ("1.417566161e+09", Some("2014-12-03T00:22:41Z")),
             ("1614265330123", Some("2021-02-25T15:02:10.123Z")),
             ("019-03-12T22:42:08.7034064Z", None),
+            ("2018-02-30T00:00:00Z", None),
+            ("2018-04-25T21:39:47Z", Some("2018-04-25T21:39:47Z")),
+            ("2018-04-25T21:39:47.100Z", Some("2018-04-25T21:39:47.100Z")),
+            ("2018-04-25T21:39:47.1Z", Some("2018-04-25T21:39:47.100Z")),
+            ("2018-04-25T21:39:47.000000Z", Some("2018-04-25T21:39:47Z")),
+            ("2018-04-25T21:39:47.Z", None),
             ("", None),
             ("yesterday", None),
         ];

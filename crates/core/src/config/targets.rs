@@ -1,12 +1,18 @@
 //! `[[targets]]`: how operators write targets, and their validation into [`Target`]s.
+//!
+//! URLs, secrets, tokens and header values may use `${env:NAME}`; secrets become [`Secret`]s
+//! and never print. Templates are compiled and tried on sample events here, so a broken one
+//! fails the load with its key.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{ConfigError, DEFAULT_TARGET_TIMEOUT, Env, duration, secret};
-use crate::dispatch::{Endpoint, Target, TargetKind, log::Log, webhook};
+use super::{ConfigError, DEFAULT_TARGET_TIMEOUT, Env, Secret, duration, secret};
+use crate::dispatch::message::Messages;
+use crate::dispatch::webhook::{self, Auth, BodyFormat, signing::SigningKey};
+use crate::dispatch::{Endpoint, Target, TargetKind, dingtalk, log::Log, slack, teams};
 
 /// `[[targets]]`.
 #[derive(Debug, Deserialize)]
@@ -22,7 +28,7 @@ pub struct RawTarget {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawTargetKind {
-    /// HTTP(S) POST of the normalized event as JSON.
+    /// HTTP(S) POST of the event.
     Webhook {
         /// Target URL (`${env:NAME}` allowed).
         url: String,
@@ -31,40 +37,146 @@ pub enum RawTargetKind {
         headers: BTreeMap<String, String>,
         /// Per-attempt timeout, e.g. `10s` (default 10s).
         timeout: Option<String>,
+        /// Body: `normalized` (default), `cloudevents`, `cloudevents-binary` or `original`.
+        format: Option<String>,
+        /// `{ bearer = "…" }` or `{ basic = { username = "…", password = "…" } }`.
+        auth: Option<RawAuth>,
+        /// `{ scheme = "standard-webhooks", secret = "whsec_…" }`.
+        signing: Option<RawSigning>,
+    },
+    /// A DingTalk custom robot.
+    Dingtalk {
+        /// Robot URL with its `access_token`.
+        url: String,
+        /// The "sign" secret (`SEC…`), if the robot uses that setting.
+        secret: Option<String>,
+        /// `markdown` (default), `text` or `action_card`.
+        message: Option<String>,
+        /// Mobiles to mention.
+        #[serde(default)]
+        at_mobiles: Vec<String>,
+        /// Mention everyone.
+        #[serde(default)]
+        at_all: bool,
+        /// A keyword the robot requires, put in front of every message.
+        keyword: Option<String>,
+        /// A minijinja template for the message text.
+        template: Option<String>,
+        /// Per-attempt timeout (default 10s).
+        timeout: Option<String>,
+    },
+    /// A Microsoft Teams workflow or incoming webhook.
+    Teams {
+        /// Webhook URL.
+        url: String,
+        /// A minijinja template for the card's text.
+        template: Option<String>,
+        /// Per-attempt timeout (default 10s).
+        timeout: Option<String>,
+    },
+    /// A Slack incoming webhook.
+    Slack {
+        /// Webhook URL.
+        url: String,
+        /// A minijinja template (Slack `mrkdwn`) for the message section.
+        template: Option<String>,
+        /// Per-attempt timeout (default 10s).
+        timeout: Option<String>,
     },
     /// One JSON line per event on standard output.
     Log {},
 }
 
+/// `auth` of a webhook target.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawAuth {
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// `Authorization: Basic …`.
+    Basic {
+        /// User name.
+        username: String,
+        /// Password (`${env:NAME}` recommended).
+        password: String,
+    },
+}
+
+/// `signing` of a webhook target.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSigning {
+    /// `standard-webhooks`, the only scheme so far.
+    pub scheme: String,
+    /// `whsec_` + base64 key.
+    pub secret: String,
+}
+
 impl RawTarget {
     pub(super) fn build(&self, key: &str, env: &dyn Env) -> Result<Target, ConfigError> {
+        let at = |field: &str| format!("{key}.{field}");
         let kind = match &self.kind {
             RawTargetKind::Webhook {
                 url,
                 headers,
                 timeout,
-            } => {
-                let url = secret::expand(url, &format!("{key}.url"), env)?;
-                let endpoint = Endpoint::parse(&url)
-                    .map_err(|m| ConfigError::invalid(format!("{key}.url"), m))?;
-                let mut pairs = Vec::new();
-                for (name, value) in headers {
-                    pairs.push((
-                        name.clone(),
-                        secret::expand(value, &format!("{key}.headers.{name}"), env)?,
-                    ));
-                }
-                let headers = webhook::RedactedHeaders::from_pairs(
-                    pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-                )
-                .map_err(|m| ConfigError::invalid(format!("{key}.headers"), m))?;
-                let timeout = parse_timeout(timeout.as_deref(), &format!("{key}.timeout"))?;
-                TargetKind::Webhook(webhook::Webhook {
-                    endpoint,
-                    headers,
-                    timeout,
-                })
-            }
+                format,
+                auth,
+                signing,
+            } => TargetKind::Webhook(webhook::Webhook {
+                endpoint: endpoint(url, &at("url"), env)?,
+                headers: build_headers(headers, key, env)?,
+                timeout: parse_timeout(timeout.as_deref(), &at("timeout"))?,
+                format: body_format(format.as_deref(), &at("format"))?,
+                auth: auth
+                    .as_ref()
+                    .map(|a| build_auth(a, &at("auth"), env))
+                    .transpose()?,
+                signing: signing
+                    .as_ref()
+                    .map(|s| build_signing(s, &at("signing"), env))
+                    .transpose()?,
+            }),
+            RawTargetKind::Dingtalk {
+                url,
+                secret,
+                message,
+                at_mobiles,
+                at_all,
+                keyword,
+                template,
+                timeout,
+            } => TargetKind::Dingtalk(dingtalk::Dingtalk {
+                endpoint: endpoint(url, &at("url"), env)?,
+                secret: secret
+                    .as_deref()
+                    .map(|s| secret::expand(s, &at("secret"), env).map(Secret::new))
+                    .transpose()?,
+                message: message_type(message.as_deref(), &at("message"))?,
+                at_mobiles: at_mobiles.clone(),
+                at_all: *at_all,
+                keyword: keyword.clone().filter(|k| !k.is_empty()),
+                messages: messages(template.as_deref(), &at("template"))?,
+                timeout: parse_timeout(timeout.as_deref(), &at("timeout"))?,
+            }),
+            RawTargetKind::Teams {
+                url,
+                template,
+                timeout,
+            } => TargetKind::Teams(teams::Teams {
+                endpoint: endpoint(url, &at("url"), env)?,
+                timeout: parse_timeout(timeout.as_deref(), &at("timeout"))?,
+                messages: messages(template.as_deref(), &at("template"))?,
+            }),
+            RawTargetKind::Slack {
+                url,
+                template,
+                timeout,
+            } => TargetKind::Slack(slack::Slack {
+                endpoint: endpoint(url, &at("url"), env)?,
+                timeout: parse_timeout(timeout.as_deref(), &at("timeout"))?,
+                messages: messages(template.as_deref(), &at("template"))?,
+            }),
             RawTargetKind::Log {} => TargetKind::Log(Log),
         };
         Ok(Target {
@@ -72,6 +184,84 @@ impl RawTarget {
             kind,
         })
     }
+}
+
+fn endpoint(url: &str, key: &str, env: &dyn Env) -> Result<Endpoint, ConfigError> {
+    let url = secret::expand(url, key, env)?;
+    Endpoint::parse(&url).map_err(|m| ConfigError::invalid(key, m))
+}
+
+fn build_headers(
+    headers: &BTreeMap<String, String>,
+    key: &str,
+    env: &dyn Env,
+) -> Result<webhook::RedactedHeaders, ConfigError> {
+    let mut pairs = Vec::new();
+    for (name, value) in headers {
+        pairs.push((
+            name.clone(),
+            secret::expand(value, &format!("{key}.headers.{name}"), env)?,
+        ));
+    }
+    webhook::RedactedHeaders::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+        .map_err(|m| ConfigError::invalid(format!("{key}.headers"), m))
+}
+
+fn build_auth(auth: &RawAuth, key: &str, env: &dyn Env) -> Result<Auth, ConfigError> {
+    Ok(match auth {
+        RawAuth::Bearer(token) => {
+            Auth::Bearer(Secret::new(secret::expand(token, &format!("{key}.bearer"), env)?))
+        }
+        RawAuth::Basic { username, password } => Auth::Basic {
+            username: secret::expand(username, &format!("{key}.basic.username"), env)?,
+            password: Secret::new(secret::expand(
+                password,
+                &format!("{key}.basic.password"),
+                env,
+            )?),
+        },
+    })
+}
+
+fn build_signing(signing: &RawSigning, key: &str, env: &dyn Env) -> Result<SigningKey, ConfigError> {
+    if signing.scheme != "standard-webhooks" {
+        return Err(ConfigError::invalid(
+            format!("{key}.scheme"),
+            format!("'{}' is not standard-webhooks", signing.scheme),
+        ));
+    }
+    let secret_key = format!("{key}.secret");
+    let text = secret::expand(&signing.secret, &secret_key, env)?;
+    SigningKey::from_secret(&text).map_err(|m| ConfigError::invalid(secret_key, m))
+}
+
+fn body_format(text: Option<&str>, key: &str) -> Result<BodyFormat, ConfigError> {
+    match text.unwrap_or("normalized") {
+        "normalized" => Ok(BodyFormat::Normalized),
+        "cloudevents" => Ok(BodyFormat::CloudEvents),
+        "cloudevents-binary" => Ok(BodyFormat::CloudEventsBinary),
+        "original" => Ok(BodyFormat::Original),
+        other => Err(ConfigError::invalid(
+            key,
+            format!("'{other}' is not normalized, cloudevents, cloudevents-binary or original"),
+        )),
+    }
+}
+
+fn message_type(text: Option<&str>, key: &str) -> Result<dingtalk::MessageType, ConfigError> {
+    match text.unwrap_or("markdown") {
+        "markdown" => Ok(dingtalk::MessageType::Markdown),
+        "text" => Ok(dingtalk::MessageType::Text),
+        "action_card" => Ok(dingtalk::MessageType::ActionCard),
+        other => Err(ConfigError::invalid(
+            key,
+            format!("'{other}' is not markdown, text or action_card"),
+        )),
+    }
+}
+
+fn messages(template: Option<&str>, key: &str) -> Result<Messages, ConfigError> {
+    Messages::new(template).map_err(|e| ConfigError::invalid(key, e.to_string()))
 }
 
 fn parse_timeout(text: Option<&str>, key: &str) -> Result<Duration, ConfigError> {
@@ -83,4 +273,129 @@ fn parse_timeout(text: Option<&str>, key: &str) -> Result<Duration, ConfigError>
         return Err(ConfigError::invalid(key, "must be between 1ms and 300s"));
     }
     Ok(timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use crate::config::Config;
+    use crate::dispatch::TargetKind;
+
+    fn env() -> HashMap<String, String> {
+        [
+            ("DINGTALK_TOKEN", "tok-123"),
+            ("DINGTALK_SECRET", "SECsecret-456"),
+            ("DEPLOYER_WHSEC", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            ("PASS", "pa55word"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// The issue's two targets, as written.
+    #[test]
+    fn accepts_the_issue_targets_and_redacts_their_secrets() {
+        let text = r#"
+[[targets]]
+name = "ops-robot"
+type = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token=${env:DINGTALK_TOKEN}"
+secret = "${env:DINGTALK_SECRET}"
+message = "markdown"
+
+[[targets]]
+name = "deployer"
+type = "webhook"
+url = "https://deploy.example.com/hooks/registry"
+signing = { scheme = "standard-webhooks", secret = "${env:DEPLOYER_WHSEC}" }
+"#;
+        let config = Config::from_toml(text, &env()).unwrap();
+        assert!(matches!(config.targets[0].kind, TargetKind::Dingtalk(_)));
+        let TargetKind::Webhook(hook) = &config.targets[1].kind else {
+            panic!("webhook expected");
+        };
+        assert!(hook.signing.is_some());
+        let debug = format!("{config:?}");
+        for secret in ["tok-123", "SECsecret", "MfKQ9r8G"] {
+            assert!(!debug.contains(secret), "{secret} leaked: {debug}");
+        }
+    }
+
+    /// Every option of every kind at once.
+    #[test]
+    fn accepts_every_option() {
+        let text = r#"
+[[targets]]
+name = "robot"
+type = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token=x"
+message = "action_card"
+at_mobiles = ["13800000000"]
+at_all = true
+keyword = "registry"
+template = "{{ kind }} {{ reference }}"
+timeout = "5s"
+
+[[targets]]
+name = "teams"
+type = "teams"
+url = "https://example.webhook.office.com/x"
+template = "{{ reference }}"
+
+[[targets]]
+name = "slack"
+type = "slack"
+url = "https://hooks.slack.com/services/T/B/C"
+
+[[targets]]
+name = "bearer"
+type = "webhook"
+url = "https://example.com/a"
+format = "cloudevents-binary"
+auth = { bearer = "t0ken" }
+headers = { X-Team = "ops" }
+
+[[targets]]
+name = "basic"
+type = "webhook"
+url = "https://example.com/b"
+format = "original"
+auth = { basic = { username = "relay", password = "${env:PASS}" } }
+"#;
+        let config = Config::from_toml(text, &env()).unwrap();
+        assert_eq!(config.targets.len(), 5);
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("t0ken") && !debug.contains("pa55word"), "{debug}");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases = [
+            ("type='dingtalk'\nurl='https://x/'\ntemplate='{{ oops'", "targets[0].template"),
+            ("type='slack'\nurl='https://x/'\ntemplate='{{ a|nope }}'", "unknown filter"),
+            ("type='dingtalk'\nurl='https://x/'\nmessage='card'", "targets[0].message"),
+            ("type='webhook'\nurl='https://x/'\nformat='xml'", "targets[0].format"),
+            (
+                "type='webhook'\nurl='https://x/'\nsigning={scheme='hmac', secret='x'}",
+                "targets[0].signing.scheme",
+            ),
+            (
+                "type='webhook'\nurl='https://x/'\nsigning={scheme='standard-webhooks', secret='whsec_nope!'}",
+                "targets[0].signing.secret",
+            ),
+            (
+                "type='webhook'\nurl='https://x/'\nheaders={webhook-id='x'}",
+                "set by regrelay",
+            ),
+            ("type='webhook'\nurl='https://x/'\nauth={token='x'}", "token"),
+            ("type='teams'\nurl='https://x/'\nsecret='x'", "secret"),
+        ];
+        for (body, needle) in cases {
+            let text = format!("[[targets]]\nname='a'\n{body}");
+            let err = Config::from_toml(&text, &env()).unwrap_err().to_string();
+            assert!(err.contains(needle), "{needle} not in: {err}");
+        }
+    }
 }

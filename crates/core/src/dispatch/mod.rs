@@ -1,21 +1,34 @@
 //! Fan-out: delivering one event to one target, one attempt at a time, over one pooled client.
 //!
-//! Targets are a closed set ([`TargetKind`]), one file per kind. Each attempt runs in its own
-//! tracing span carrying the event id and the target name, has a timeout, and returns an
-//! [`Attempt`] that the history records. Retrying and the ledger live in `ingress`/`store`.
+//! Targets are a closed set ([`TargetKind`]), one module per kind. Each attempt runs in its own
+//! tracing span carrying the event id and the target name, has the target's timeout, and
+//! returns an [`Attempt`] that the history records. Requests are built by the pure
+//! [`Target::render`] (shared with the golden tests); chat messages come from templates
+//! ([`message`]). Retrying and the ledger live in `ingress`/`store`.
+//!
+//! Logs never carry URLs with their query, bodies or header values: tokens live there.
 
+pub mod dingtalk;
 pub mod log;
+pub mod mac;
+pub mod message;
 pub mod outcome;
+pub mod render;
+pub mod slack;
+pub mod teams;
 pub mod webhook;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
 pub use outcome::{Attempt, AttemptClass};
+pub use render::{RenderError, Rendered};
 
 use crate::event::RegistryEvent;
+use outcome::ReplyCheck;
 
 /// Bytes of a target's reply kept in the history.
 const EXCERPT_BYTES: usize = 512;
@@ -32,8 +45,14 @@ pub struct Target {
 /// The kinds of target regrelay delivers to.
 #[derive(Debug, Clone)]
 pub enum TargetKind {
-    /// HTTP(S) POST of the normalized event.
+    /// HTTP(S) POST of the event (normalized, CloudEvents or as received), optionally signed.
     Webhook(webhook::Webhook),
+    /// A DingTalk custom robot.
+    Dingtalk(dingtalk::Dingtalk),
+    /// A Microsoft Teams workflow or incoming webhook (Adaptive Card).
+    Teams(teams::Teams),
+    /// A Slack incoming webhook.
+    Slack(slack::Slack),
     /// One JSON line per event on standard output (local runs, demos).
     Log(log::Log),
 }
@@ -90,10 +109,12 @@ pub struct Delivery<'e> {
     pub number: u32,
 }
 
-/// Sends events to targets with one shared, pooled HTTP client.
+/// Sends events to targets with one shared, pooled HTTP client, and keeps the per-robot
+/// DingTalk budgets.
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
     client: reqwest::Client,
+    robots: Arc<dingtalk::limit::Limiter>,
 }
 
 impl Dispatcher {
@@ -106,7 +127,10 @@ impl Dispatcher {
             .pool_idle_timeout(Duration::from_secs(60))
             .user_agent(concat!("regrelay/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Dispatcher { client })
+        Ok(Dispatcher {
+            client,
+            robots: Arc::default(),
+        })
     }
 
     /// Makes one attempt to deliver `delivery` to `target`.
@@ -116,7 +140,10 @@ impl Dispatcher {
             let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             let clock = Instant::now();
             let mut attempt = match &target.kind {
-                TargetKind::Webhook(hook) => self.post_webhook(hook, delivery).await,
+                TargetKind::Dingtalk(robot) => self.deliver_dingtalk(target, robot, delivery).await,
+                TargetKind::Webhook(_) | TargetKind::Teams(_) | TargetKind::Slack(_) => {
+                    self.post(target, delivery).await
+                }
                 TargetKind::Log(log) => log.write(delivery),
             };
             attempt.target.clone_from(&target.name);
@@ -133,43 +160,54 @@ impl Dispatcher {
         .await
     }
 
-    async fn post_webhook(&self, hook: &webhook::Webhook, delivery: Delivery<'_>) -> Attempt {
-        let body = match serde_json::to_vec(delivery.event) {
-            Ok(body) => body,
-            Err(e) => {
-                return failed(
-                    AttemptClass::Permanent,
-                    format!("could not encode event: {e}"),
-                );
-            }
+    /// Renders the target's request for `delivery` and sends it with the target's timeout.
+    async fn post(&self, target: &Target, delivery: Delivery<'_>) -> Attempt {
+        let rendered = match target.render(delivery, chrono::Utc::now()) {
+            Ok(rendered) => rendered,
+            Err(e) => return failed(AttemptClass::Permanent, e.to_string()),
         };
         let request = self
             .client
-            .post(hook.endpoint.0.clone())
-            .timeout(hook.timeout)
-            .headers(hook.headers.0.clone())
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        self.send(request).await
+            .post(rendered.url)
+            .timeout(target.kind.timeout())
+            .headers(rendered.headers)
+            .body(rendered.body);
+        self.send_checked(request, target.kind.reply_check()).await
     }
 
     /// Sends a prepared request and turns the reply (or its absence) into an [`Attempt`].
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Attempt {
+        self.send_checked(request, None).await
+    }
+
+    /// Like [`Dispatcher::send`], then lets `check` read the reply body (targets that answer
+    /// failures with HTTP 200); the longer of `Retry-After` and the check's wait wins.
+    pub async fn send_checked(
+        &self,
+        request: reqwest::RequestBuilder,
+        check: Option<ReplyCheck>,
+    ) -> Attempt {
         match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
-                let retry_after = outcome::retry_after(response.headers());
+                let retry_after = outcome::retry_after(response.headers()).map(|d| d.as_secs());
                 let body = response.bytes().await.unwrap_or_default();
                 let class = outcome::classify_status(status);
-                Attempt {
+                let mut attempt = Attempt {
                     status: Some(status),
                     class,
                     error: (class != AttemptClass::Delivered)
                         .then(|| format!("target replied {status}")),
                     response_excerpt: outcome::excerpt(&body, EXCERPT_BYTES),
-                    retry_after_secs: retry_after.map(|d| d.as_secs()),
+                    retry_after_secs: retry_after,
                     ..blank()
+                };
+                if let Some(verdict) = check.and_then(|check| check(status, &body)) {
+                    attempt.class = verdict.class;
+                    attempt.error = verdict.error;
+                    attempt.retry_after_secs = retry_after.max(verdict.retry_after_secs);
                 }
+                attempt
             }
             Err(e) if e.is_timeout() => failed(AttemptClass::Retryable, "timed out".into()),
             Err(e) => failed(AttemptClass::Retryable, transport_error(&e)),

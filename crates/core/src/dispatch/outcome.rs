@@ -49,6 +49,32 @@ impl Attempt {
     }
 }
 
+/// A target's own reading of a reply, where the status alone does not tell (DingTalk and Slack
+/// answer some failures with HTTP 200).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Result class.
+    pub class: AttemptClass,
+    /// What went wrong, in words.
+    pub error: Option<String>,
+    /// Least wait before another attempt, in seconds.
+    pub retry_after_secs: Option<u64>,
+}
+
+impl Verdict {
+    /// A failure of `class` with a reason.
+    pub fn failed(class: AttemptClass, error: String) -> Verdict {
+        Verdict {
+            class,
+            error: Some(error),
+            retry_after_secs: None,
+        }
+    }
+}
+
+/// Reads a reply's status and body; `None` keeps the status classification.
+pub type ReplyCheck = fn(status: u16, body: &[u8]) -> Option<Verdict>;
+
 /// Classifies an HTTP status.
 pub fn classify_status(status: u16) -> AttemptClass {
     match status {

@@ -4,22 +4,43 @@
 //! event. A condition a rule leaves out does not restrict it. [`Rule::check`] answers with the
 //! first failing condition in words, so `simulate` and the event history can say why.
 
+pub mod advanced;
+pub mod basic;
 pub mod glob;
 pub mod pattern;
+pub mod scope;
 
+use std::cell::OnceCell;
 use std::fmt;
 
+pub use advanced::AdvancedFilter;
+pub use basic::{EventTypes, SubjectFilter};
 pub use pattern::Pattern;
+pub use scope::{Scope, TagRegex};
 
 use crate::event::RegistryEvent;
 
-/// What a condition looks at: the normalized event and the event exactly as received.
-#[derive(Debug, Clone, Copy)]
+/// What a condition looks at: the normalized event, and the event exactly as received (decoded
+/// into a JSON tree only when an advanced filter asks, once per event).
+#[derive(Debug)]
 pub struct Subject<'e> {
     /// The normalized event.
     pub event: &'e RegistryEvent,
     /// The raw JSON of the event as the sender delivered it.
     pub raw: &'e str,
+    tree: OnceCell<serde_json::Value>,
+}
+
+impl<'e> Subject<'e> {
+    /// A subject for one event.
+    pub fn new(event: &'e RegistryEvent, raw: &'e str) -> Self {
+        Subject { event, raw, tree: OnceCell::new() }
+    }
+
+    /// The delivered event as a JSON tree (null if the raw text is somehow not JSON).
+    pub fn tree(&self) -> &serde_json::Value {
+        self.tree.get_or_init(|| serde_json::from_str(self.raw).unwrap_or(serde_json::Value::Null))
+    }
 }
 
 /// One condition of a rule.
@@ -27,11 +48,21 @@ pub struct Subject<'e> {
 pub enum Condition {
     /// At least one connected-registry notification pattern matches.
     Notifications(Vec<Pattern>),
+    /// The event type is one of these (Event Grid `includedEventTypes`).
+    EventTypes(EventTypes),
+    /// The subject begins/ends with (Event Grid `subjectBeginsWith`/`subjectEndsWith`).
+    Subject(SubjectFilter),
+    /// An Event Grid advanced filter on the delivered event.
+    Advanced(AdvancedFilter),
+    /// Alibaba-style effective scope.
+    Scope(Scope),
+    /// Alibaba-style tag regular expression.
+    TagRegex(TagRegex),
 }
 
 impl Condition {
     /// `Ok` when the condition holds, else why not.
-    pub fn check(&self, subject: Subject<'_>) -> Result<(), String> {
+    pub fn check(&self, subject: &Subject<'_>) -> Result<(), String> {
         match self {
             Condition::Notifications(patterns) => {
                 if patterns.iter().any(|p| p.matches(subject.event)) {
@@ -40,21 +71,23 @@ impl Condition {
                     Err(format!(
                         "{} matches no notification pattern ({})",
                         describe(subject.event),
-                        patterns
-                            .iter()
-                            .map(Pattern::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        patterns.iter().map(Pattern::as_str).collect::<Vec<_>>().join(", ")
                     ))
                 }
             }
+            Condition::EventTypes(types) => types.check(subject.event),
+            Condition::Subject(filter) => filter.check(subject.event),
+            Condition::Advanced(filter) => filter.check(subject.tree()),
+            Condition::Scope(scope) => scope.check(subject.event),
+            Condition::TagRegex(regex) => regex.check(subject.event),
         }
     }
 
-    /// Whether the condition holds (no explanation built).
-    pub fn holds(&self, subject: Subject<'_>) -> bool {
+    /// Whether the condition holds; builds no explanation where that is cheaper.
+    pub fn holds(&self, subject: &Subject<'_>) -> bool {
         match self {
             Condition::Notifications(patterns) => patterns.iter().any(|p| p.matches(subject.event)),
+            other => other.check(subject).is_ok(),
         }
     }
 }
@@ -90,12 +123,12 @@ pub struct Rule {
 
 impl Rule {
     /// Whether the event matches every condition.
-    pub fn matches(&self, subject: Subject<'_>) -> bool {
+    pub fn matches(&self, subject: &Subject<'_>) -> bool {
         self.conditions.iter().all(|c| c.holds(subject))
     }
 
     /// `Ok` when the event matches, else the first failing condition in words.
-    pub fn check(&self, subject: Subject<'_>) -> Result<(), String> {
+    pub fn check(&self, subject: &Subject<'_>) -> Result<(), String> {
         self.conditions.iter().try_for_each(|c| c.check(subject))
     }
 }
@@ -127,7 +160,7 @@ impl fmt::Display for Decision {
 }
 
 /// Every rule's decision, and the targets (deduplicated, in config order) that receive the event.
-pub fn decide(rules: &[Rule], subject: Subject<'_>) -> (Vec<Decision>, Vec<usize>) {
+pub fn decide(rules: &[Rule], subject: &Subject<'_>) -> (Vec<Decision>, Vec<usize>) {
     let mut targets = Vec::new();
     let decisions = rules
         .iter()
@@ -149,7 +182,7 @@ pub fn decide(rules: &[Rule], subject: Subject<'_>) -> (Vec<Decision>, Vec<usize
 }
 
 /// The targets that receive the event, without building explanations (the hot path).
-pub fn route(rules: &[Rule], subject: Subject<'_>, into: &mut Vec<usize>) {
+pub fn route(rules: &[Rule], subject: &Subject<'_>, into: &mut Vec<usize>) {
     into.clear();
     for rule in rules.iter().filter(|r| r.matches(subject)) {
         into.extend(rule.targets.iter().copied());

@@ -97,7 +97,7 @@ impl Pipeline {
     /// Runs the rules on one event and records the event with every decision.
     fn decide(&self, event: RegistryEvent, raw: &str, reception: &Reception) -> Routed {
         let config = &self.inner.config;
-        let (decisions, targets) = filter::decide(&config.rules, Subject { event: &event, raw });
+        let (decisions, targets) = filter::decide(&config.rules, &Subject::new(&event, raw));
         let _span = tracing::info_span!("event", event_id = %event.id).entered();
         tracing::info!(action = %event.action, repository = event.repository.as_deref().unwrap_or(""), targets = targets.len(), "Received a registry event.");
         let record = EventRecord {

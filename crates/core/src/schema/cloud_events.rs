@@ -5,7 +5,6 @@ use std::borrow::Cow;
 
 use http::HeaderMap;
 use percent_encoding::percent_decode_str;
-use serde_json::value::RawValue;
 
 use super::wire::{Data, WireEvent};
 use super::{Parsed, RawEvent, SchemaError};
@@ -77,9 +76,7 @@ pub fn parse_binary<'a>(
         ..WireEvent::default()
     };
     let raw = serde_json::to_string(&attributes)
-        .ok()
-        .and_then(|s| RawValue::from_string(s).ok())
-        .ok_or_else(|| SchemaError::malformed("binary-mode attributes could not be encoded"))?;
+        .map_err(|_| SchemaError::malformed("binary-mode attributes could not be encoded"))?;
     Ok(Parsed {
         wire,
         raw: RawEvent::Owned(raw),

@@ -29,11 +29,12 @@ pub fn connected_registry_from_topic(topic: &str) -> Option<&str> {
     segment_after(topic, "/connectedregistries/")
 }
 
-/// The path segment that follows `marker` (ASCII case-insensitive), if non-empty.
+/// The path segment that follows `marker` (lower-case; matched ASCII case-insensitively).
 fn segment_after<'t>(path: &'t str, marker: &str) -> Option<&'t str> {
-    let lower = path.to_ascii_lowercase();
-    let start = lower.find(marker)? + marker.len();
-    let rest = &path[start..];
+    let bytes = path.as_bytes();
+    let at = (0..=bytes.len().checked_sub(marker.len())?)
+        .find(|&i| bytes[i..i + marker.len()].eq_ignore_ascii_case(marker.as_bytes()))?;
+    let rest = &path[at + marker.len()..];
     let name = rest.split('/').next().unwrap_or_default();
     (!name.is_empty()).then_some(name)
 }

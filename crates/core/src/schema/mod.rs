@@ -13,7 +13,6 @@ pub mod lenient;
 pub mod wire;
 
 use http::HeaderMap;
-use serde_json::value::RawValue;
 
 use crate::event::Schema;
 pub use wire::WireEvent;
@@ -43,21 +42,21 @@ impl Format {
     }
 }
 
-/// The exact JSON of one event: borrowed from the body, or built (binary mode).
+/// The exact JSON of one event: a slice of the body, or built (binary mode).
 #[derive(Debug)]
 pub enum RawEvent<'a> {
-    /// A slice of the request body.
-    Borrowed(&'a RawValue),
+    /// A slice of the request body (valid JSON: it was just decoded).
+    Borrowed(&'a str),
     /// JSON assembled by regrelay (binary mode).
-    Owned(Box<RawValue>),
+    Owned(String),
 }
 
 impl RawEvent<'_> {
     /// The JSON text.
     pub fn get(&self) -> &str {
         match self {
-            RawEvent::Borrowed(raw) => raw.get(),
-            RawEvent::Owned(raw) => raw.get(),
+            RawEvent::Borrowed(raw) => raw,
+            RawEvent::Owned(raw) => raw,
         }
     }
 }
@@ -165,46 +164,111 @@ fn refine(format: Format, events: &[Parsed<'_>]) -> Format {
     }
 }
 
+/// Decodes a JSON array of events in one pass, keeping each element's exact text.
+///
+/// Each element is decoded straight from the body with a streaming deserializer, whose byte offset
+/// gives the element's extent: no second scan of the body is needed to keep the raw text.
 fn parse_array(text: &str) -> Result<Vec<Parsed<'_>>, SchemaError> {
-    let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| json_error("body", &e))?;
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, raw)| parse_raw(raw, index))
-        .collect()
+    let bytes = text.as_bytes();
+    let mut pos = skip_ws(bytes, 0);
+    if bytes.get(pos) != Some(&b'[') {
+        return Err(syntax(text, pos, "expected '['"));
+    }
+    pos = skip_ws(bytes, pos + 1);
+    let mut events = Vec::new();
+    if bytes.get(pos) == Some(&b']') {
+        return finish(text, pos + 1, events);
+    }
+    loop {
+        let index = events.len();
+        match bytes.get(pos) {
+            Some(b'{') => {}
+            Some(b']') if index > 0 => return Err(syntax(text, pos, "trailing comma")),
+            None => return Err(syntax(text, pos, "EOF while parsing a list")),
+            Some(_) => return Err(element_error(text, pos, index)),
+        }
+        let mut stream = serde_json::Deserializer::from_str(&text[pos..]).into_iter::<WireEvent<'_>>();
+        let wire = match stream.next() {
+            Some(Ok(wire)) => wire,
+            Some(Err(error)) => return Err(located(text, pos, &error)),
+            None => return Err(syntax(text, pos, "EOF while parsing a list")),
+        };
+        let end = pos + stream.byte_offset();
+        events.push(checked(wire, &text[pos..end], index)?);
+        pos = skip_ws(bytes, end);
+        match bytes.get(pos) {
+            Some(b',') => pos = skip_ws(bytes, pos + 1),
+            Some(b']') => return finish(text, pos + 1, events),
+            None => return Err(syntax(text, pos, "EOF while parsing a list")),
+            _ => return Err(syntax(text, pos, "expected ',' or ']'")),
+        }
+    }
+}
+
+/// Accepts the array only if nothing but whitespace follows it.
+fn finish<'a>(text: &'a str, pos: usize, events: Vec<Parsed<'a>>) -> Result<Vec<Parsed<'a>>, SchemaError> {
+    let pos = skip_ws(text.as_bytes(), pos);
+    if pos < text.len() {
+        return Err(syntax(text, pos, "trailing characters"));
+    }
+    Ok(events)
+}
+
+/// A non-object element: a JSON error if it is not even JSON, else "not an object".
+fn element_error(text: &str, pos: usize, index: usize) -> SchemaError {
+    let mut stream = serde_json::Deserializer::from_str(&text[pos..]).into_iter::<serde::de::IgnoredAny>();
+    match stream.next() {
+        Some(Err(error)) => located(text, pos, &error),
+        _ => SchemaError::malformed(format!("event[{index}] is not a JSON object")),
+    }
+}
+
+fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
+    while bytes.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
+        pos += 1;
+    }
+    pos
+}
+
+/// Line and column (1-based) of byte `pos`.
+fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let before = &text[..pos.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+    (line, column)
+}
+
+fn syntax(text: &str, pos: usize, what: &str) -> SchemaError {
+    let (line, column) = line_col(text, pos);
+    SchemaError::malformed(format!("body is not valid JSON: {what} at line {line} column {column}"))
+}
+
+/// A serde error inside the element starting at `base`, located in the whole body.
+fn located(text: &str, base: usize, error: &serde_json::Error) -> SchemaError {
+    let (base_line, base_column) = line_col(text, base);
+    let line = base_line + error.line().saturating_sub(1);
+    let column = if error.line() <= 1 { base_column + error.column().saturating_sub(1) } else { error.column() };
+    let message = error.to_string();
+    let what = message.split(" at line ").next().unwrap_or(&message);
+    SchemaError::malformed(format!("body is not valid JSON: {what} at line {line} column {column}"))
 }
 
 fn parse_one(text: &str, index: usize) -> Result<Parsed<'_>, SchemaError> {
-    let raw: &RawValue = serde_json::from_str(text).map_err(|e| json_error("body", &e))?;
-    parse_raw(raw, index)
+    let wire: WireEvent<'_> = serde_json::from_str(text).map_err(|e| located(text, 0, &e))?;
+    checked(wire, text.trim(), index)
 }
 
-fn parse_raw(raw: &RawValue, index: usize) -> Result<Parsed<'_>, SchemaError> {
-    if !raw.get().starts_with('{') {
-        return Err(SchemaError::malformed(format!(
-            "event[{index}] is not a JSON object"
-        )));
-    }
-    let wire: WireEvent<'_> =
-        serde_json::from_str(raw.get()).map_err(|e| json_error(&format!("event[{index}]"), &e))?;
+/// Accepts a decoded envelope only if it is recognizably an event with an id.
+fn checked<'a>(wire: WireEvent<'a>, raw: &'a str, index: usize) -> Result<Parsed<'a>, SchemaError> {
     if wire.schema().is_none() {
         return Err(SchemaError::malformed(format!(
             "event[{index}] is neither an Event Grid event (no 'eventType') nor a CloudEvent (no 'specversion')"
         )));
     }
     if wire.id.as_deref().is_none_or(str::is_empty) {
-        return Err(SchemaError::malformed(format!(
-            "event[{index}] has no 'id'"
-        )));
+        return Err(SchemaError::malformed(format!("event[{index}] has no 'id'")));
     }
-    Ok(Parsed {
-        wire,
-        raw: RawEvent::Borrowed(raw),
-    })
-}
-
-fn json_error(what: &str, error: &serde_json::Error) -> SchemaError {
-    SchemaError::malformed(format!("{what} is not valid JSON: {error}"))
+    Ok(Parsed { wire, raw: RawEvent::Borrowed(raw) })
 }
 
 #[cfg(test)]

@@ -1,0 +1,131 @@
+//! The limiter on a paused clock: bursts stay within the budget and lose nothing.
+
+use std::sync::Mutex;
+
+use super::*;
+use crate::dispatch::AttemptClass;
+use crate::event::{Action, Schema};
+
+/// Every message "sent": when, and which event ids it carried.
+type Sent = Arc<Mutex<Vec<(Instant, Vec<String>)>>>;
+
+struct Fake {
+    sent: Sent,
+    class: AttemptClass,
+}
+
+impl Courier for Fake {
+    async fn send(&self, events: Vec<RegistryEvent>) -> Attempt {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let ids = events.into_iter().map(|e| e.id).collect();
+        self.sent.lock().unwrap().push((Instant::now(), ids));
+        Attempt {
+            class: self.class,
+            ..crate::dispatch::blank()
+        }
+    }
+}
+
+fn event(id: usize) -> RegistryEvent {
+    RegistryEvent {
+        id: format!("e{id:03}"),
+        event_type: "Microsoft.ContainerRegistry.ImagePushed".into(),
+        action: Action::Push,
+        sender_action: None,
+        registry: Some("demo.azurecr.io".into()),
+        repository: Some("app".into()),
+        tag: Some(format!("v{id}")),
+        digest: None,
+        media_type: None,
+        size: None,
+        connected_registry: None,
+        time: None,
+        time_raw: None,
+        schema: Schema::EventGrid,
+        source: None,
+        subject: None,
+        chart: None,
+        actor: None,
+        request: None,
+        location: None,
+        data_version: None,
+    }
+}
+
+/// One attempt as the dispatcher makes it: direct sends are recorded like the courier's.
+async fn attempt(limiter: Arc<Limiter>, sent: Sent, id: usize, class: AttemptClass) -> Attempt {
+    let event = event(id);
+    let fake = || Fake {
+        sent: sent.clone(),
+        class,
+    };
+    match limiter.admit("robot", format!("{}\nops", event.id), &event, fake) {
+        Admission::Send => fake().send(vec![event]).await,
+        Admission::Folded(reply) => reply.await.unwrap(),
+        Admission::Delivered => Attempt {
+            class: AttemptClass::Delivered,
+            ..crate::dispatch::blank()
+        },
+    }
+}
+
+fn max_in_any_window(times: &[Instant], window: Duration) -> usize {
+    times
+        .iter()
+        .map(|&start| times.iter().filter(|&&t| t >= start && t < start + window).count())
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test(start_paused = true)]
+async fn burst_of_100_sends_at_most_20_a_minute_and_loses_nothing() {
+    let limiter = Arc::new(Limiter::default());
+    let sent = Sent::default();
+    let tasks: Vec<_> = (0..100)
+        .map(|i| tokio::spawn(attempt(limiter.clone(), sent.clone(), i, AttemptClass::Delivered)))
+        .collect();
+    for task in tasks {
+        assert!(task.await.unwrap().delivered());
+    }
+    let sent = sent.lock().unwrap().clone();
+    assert!(sent.len() < 30, "events were folded into digests ({} messages)", sent.len());
+    let times: Vec<Instant> = sent.iter().map(|(t, _)| *t).collect();
+    assert!(max_in_any_window(&times, Duration::from_secs(60)) <= 20, "{times:?}");
+    let mut ids: Vec<String> = sent.into_iter().flat_map(|(_, ids)| ids).collect();
+    ids.sort();
+    let expected: Vec<String> = (0..100).map(|i| event(i).id).collect();
+    assert_eq!(ids, expected, "every event exactly once");
+}
+
+#[tokio::test(start_paused = true)]
+async fn folded_events_learn_the_digest_failed_and_retry_without_duplicates() {
+    let limiter = Arc::new(Limiter::default());
+    let sent = Sent::default();
+    for i in 0..19 {
+        assert!(attempt(limiter.clone(), sent.clone(), i, AttemptClass::Delivered).await.delivered());
+    }
+    let failed = attempt(limiter.clone(), sent.clone(), 19, AttemptClass::Retryable).await;
+    assert_eq!(failed.class, AttemptClass::Retryable, "the digest failed");
+    let again = attempt(limiter.clone(), sent.clone(), 19, AttemptClass::Delivered).await;
+    assert!(again.delivered(), "the retry goes out in the next digest");
+    let replay = attempt(limiter.clone(), sent.clone(), 19, AttemptClass::Delivered).await;
+    assert!(replay.delivered());
+    let carrying_19 = sent
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, ids)| ids.contains(&event(19).id))
+        .count();
+    assert_eq!(carrying_19, 2, "one failed digest, one delivered, none for the replay");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_held_robot_sends_nothing_until_the_hold_ends() {
+    let limiter = Arc::new(Limiter::default());
+    let sent = Sent::default();
+    let start = Instant::now();
+    limiter.hold("robot", start + Duration::from_secs(600));
+    assert!(attempt(limiter.clone(), sent.clone(), 1, AttemptClass::Delivered).await.delivered());
+    let first = sent.lock().unwrap()[0].0;
+    assert!(first >= start + Duration::from_secs(600), "{:?}", first - start);
+}

@@ -1,0 +1,155 @@
+//! The `dingtalk` target: a DingTalk custom robot (`oapi.dingtalk.com/robot/send`).
+//!
+//! Messages are rendered from templates ([`message`]), signed when the robot uses the "sign"
+//! setting ([`sign`]), kept within the robot's 20-a-minute budget ([`limit`]), and judged by the
+//! `errcode` in the reply, not only the HTTP status ([`reply`]).
+
+pub mod limit;
+pub mod message;
+pub mod reply;
+pub mod sign;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use limit::{Admission, Courier};
+
+use super::{Attempt, AttemptClass, Delivery, Dispatcher, Endpoint, Target};
+use crate::config::Secret;
+use crate::dispatch::message::Messages;
+use crate::event::RegistryEvent;
+
+/// How long DingTalk blocks a robot that sent too fast.
+const THROTTLE_BLOCK: Duration = Duration::from_secs(600);
+
+/// A configured DingTalk robot.
+#[derive(Debug, Clone)]
+pub struct Dingtalk {
+    /// The robot's webhook URL (its query carries the access token).
+    pub endpoint: Endpoint,
+    /// The "sign" secret (`SEC…`), when the robot uses that security setting.
+    pub secret: Option<Secret>,
+    /// Message type.
+    pub message: MessageType,
+    /// Mobiles to mention.
+    pub at_mobiles: Vec<String>,
+    /// Whether to mention everyone.
+    pub at_all: bool,
+    /// A keyword the robot requires in every message, put in front of the content.
+    pub keyword: Option<String>,
+    /// Templates.
+    pub messages: Messages,
+    /// Per-attempt timeout.
+    pub timeout: Duration,
+}
+
+/// DingTalk message types regrelay sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageType {
+    /// Plain text.
+    Text,
+    /// Markdown (the default).
+    Markdown,
+    /// A markdown card with one button to the event's link.
+    ActionCard,
+}
+
+impl Dingtalk {
+    /// The robot's URL for a send at `timestamp_ms`: signed when a secret is set.
+    pub fn url_at(&self, timestamp_ms: i64) -> reqwest::Url {
+        match &self.secret {
+            Some(secret) => sign::signed_url(&self.endpoint.0, secret, timestamp_ms),
+            None => self.endpoint.0.clone(),
+        }
+    }
+
+    /// What identifies the robot for its budget: its URL without the sign parameters.
+    fn budget_key(&self) -> &str {
+        self.endpoint.0.as_str()
+    }
+}
+
+impl Dispatcher {
+    /// One attempt for one event: sent on its own while the budget allows, else folded.
+    pub(super) async fn deliver_dingtalk(
+        &self,
+        target: &Target,
+        robot: &Dingtalk,
+        delivery: Delivery<'_>,
+    ) -> Attempt {
+        let key = format!("{}\n{}", delivery.event.id, target.name);
+        let courier = || DigestCourier {
+            dispatcher: self.clone(),
+            robot: Arc::new(robot.clone()),
+        };
+        let admission = self
+            .robots
+            .admit(robot.budget_key(), key, delivery.event, courier);
+        match admission {
+            Admission::Send => {
+                let attempt = self.post(target, delivery).await;
+                self.note_throttle(robot, &attempt);
+                attempt
+            }
+            Admission::Folded(reply) => reply.await.unwrap_or_else(|_| {
+                super::failed(
+                    AttemptClass::Retryable,
+                    "the digest carrying this event was not sent".into(),
+                )
+            }),
+            Admission::Delivered => Attempt {
+                response_excerpt: Some("delivered earlier in a digest".into()),
+                ..super::blank()
+            },
+        }
+    }
+
+    /// After "send too fast", DingTalk blocks the robot for ten minutes: hold every send.
+    fn note_throttle(&self, robot: &Dingtalk, attempt: &Attempt) {
+        if reply::throttled(attempt) {
+            tracing::warn!("DingTalk throttled the robot; holding its messages for ten minutes.");
+            self.robots.hold(
+                robot.budget_key(),
+                tokio::time::Instant::now() + THROTTLE_BLOCK,
+            );
+        }
+    }
+}
+
+/// Sends digests for one robot.
+struct DigestCourier {
+    dispatcher: Dispatcher,
+    robot: Arc<Dingtalk>,
+}
+
+impl Courier for DigestCourier {
+    async fn send(&self, events: Vec<RegistryEvent>) -> Attempt {
+        tracing::info!(events = events.len(), "Sending a DingTalk digest.");
+        let body = message::render_digest(&self.robot, &events)
+            .map_err(|e| e.to_string())
+            .and_then(|body| serde_json::to_vec(&body).map_err(|e| e.to_string()));
+        let body = match body {
+            Ok(body) => body,
+            Err(e) => {
+                return super::failed(
+                    AttemptClass::Permanent,
+                    format!("could not render the digest: {e}"),
+                );
+            }
+        };
+        let url = self.robot.url_at(chrono::Utc::now().timestamp_millis());
+        let request = self
+            .dispatcher
+            .client
+            .post(url)
+            .timeout(self.robot.timeout)
+            .header(http::header::CONTENT_TYPE, JSON_UTF8)
+            .body(body);
+        let attempt = self.dispatcher.send_checked(request, Some(reply::check)).await;
+        self.dispatcher.note_throttle(&self.robot, &attempt);
+        attempt
+    }
+}
+
+/// The content type DingTalk documents.
+pub const JSON_UTF8: &str = "application/json; charset=utf-8";

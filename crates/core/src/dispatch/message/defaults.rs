@@ -1,0 +1,79 @@
+//! The built-in templates (minijinja, with `trim_blocks` and `lstrip_blocks` on). Each reads a
+//! [`super::View`]; absent values are undefined and guarded with `{% if %}`.
+
+/// One line, plain text: message titles and notification previews.
+pub const TITLE: &str = "{{ kind }}: {{ reference }}";
+
+/// Plain text: DingTalk `text` messages and Slack's notification fallback.
+pub const TEXT: &str = r#"[{{ kind }}] {{ reference }}
+{% if registry %}Registry: {{ registry }}
+{% endif %}
+{% if connected_registry %}Connected registry: {{ connected_registry }}
+{% endif %}
+{% if chart %}Chart: {{ chart }}
+{% endif %}
+{% if short_digest %}Digest: {{ short_digest }}
+{% endif %}
+{% if time %}Time: {{ time }}
+{% endif %}
+{% if link %}{{ link }}
+{% endif %}"#;
+
+/// Markdown: DingTalk `markdown`/`actionCard` messages and the Teams card's text.
+pub const MARKDOWN: &str = r#"### {{ kind }}: {{ reference }}
+
+{% include "summary" %}
+
+{% if registry %}- Registry: **{{ registry }}**
+{% endif %}
+{% if connected_registry %}- Connected registry: **{{ connected_registry }}**
+{% endif %}
+{% if chart %}- Chart: {{ chart }}
+{% endif %}
+{% if short_digest %}- Digest: `{{ short_digest }}`
+{% endif %}
+{% if time %}- Time: {{ time }}
+{% endif %}
+{% if actor %}- By: {{ actor }}
+{% endif %}
+{% if link %}
+
+[Open in the Azure portal]({{ link }})
+{% endif %}"#;
+
+/// Slack `mrkdwn` (text escaped with the `mrkdwn` filter).
+pub const SLACK: &str = r#"*{{ kind }}*: `{{ reference|mrkdwn }}`
+{% if registry %}*Registry:* {{ registry|mrkdwn }}
+{% endif %}
+{% if connected_registry %}*Connected registry:* {{ connected_registry|mrkdwn }}
+{% endif %}
+{% if chart %}*Chart:* {{ chart|mrkdwn }}
+{% endif %}
+{% if short_digest %}*Digest:* `{{ short_digest }}`
+{% endif %}
+{% if time %}*Time:* {{ time }}
+{% endif %}
+{% if link %}<{{ link }}|Open in the Azure portal>
+{% endif %}"#;
+
+/// One sentence per event kind, included by the markdown template.
+pub const SUMMARY: &str = r#"{% if action == "push" %}
+`{{ reference }}` was pushed{% if registry %} to {{ registry }}{% endif %}.
+{% elif action == "delete" %}
+`{{ reference }}` was deleted{% if registry %} from {{ registry }}{% endif %}.
+{% elif action == "chart_push" %}
+Helm chart {{ chart or reference }} was pushed{% if registry %} to {{ registry }}{% endif %}.
+{% elif action == "chart_delete" %}
+Helm chart {{ chart or reference }} was deleted{% if registry %} from {{ registry }}{% endif %}.
+{% else %}
+{{ kind }} for `{{ reference }}`.
+{% endif %}"#;
+
+/// Markdown listing of events folded into one DingTalk message by the rate limiter.
+pub const DIGEST: &str = r#"### {{ events|length }} registry events
+
+{% for e in events %}
+- **{{ e.kind }}** `{{ e.reference }}`{% if e.registry %} on {{ e.registry }}{% endif %}{% if e.time %}, {{ e.time }}{% endif %} (id {{ e.id }})
+{% endfor %}
+
+Folded into one message to stay within the robot's limit of 20 messages a minute."#;

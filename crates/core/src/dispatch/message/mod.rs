@@ -1,0 +1,231 @@
+//! Chat messages from templates: one language (minijinja) for every chat target, built-in
+//! templates per target style, and an operator's own template checked when the config loads.
+
+pub mod defaults;
+pub mod view;
+
+use std::fmt;
+use std::sync::Arc;
+
+use minijinja::Environment;
+
+pub use view::View;
+
+use crate::event::{Action, RegistryEvent};
+
+/// Name of an operator's template inside the environment.
+const CUSTOM: &str = "custom";
+
+/// Why a template could not be compiled or rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// The template's syntax is wrong.
+    #[error("template does not compile: {0}")]
+    Syntax(#[source] minijinja::Error),
+    /// The template compiles but fails on a sample event (unknown filter, bad expression).
+    #[error("template fails on a sample {action} event: {source}")]
+    Sample {
+        /// The sample's action.
+        action: &'static str,
+        /// The cause.
+        #[source]
+        source: minijinja::Error,
+    },
+    /// Rendering failed at delivery time.
+    #[error("template could not render: {0}")]
+    Render(#[source] minijinja::Error),
+}
+
+/// The built-in template a target style uses for its main text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// One plain line.
+    Title,
+    /// Plain text.
+    Text,
+    /// Markdown.
+    Markdown,
+    /// Slack `mrkdwn`.
+    Slack,
+    /// One sentence per event kind.
+    Summary,
+}
+
+impl Style {
+    fn name(self) -> &'static str {
+        match self {
+            Style::Title => "title",
+            Style::Text => "text",
+            Style::Markdown => "markdown",
+            Style::Slack => "slack",
+            Style::Summary => "summary",
+        }
+    }
+}
+
+/// Compiled templates for one target: the built-ins plus the operator's own, if any.
+#[derive(Clone)]
+pub struct Messages {
+    env: Arc<Environment<'static>>,
+    custom: bool,
+}
+
+impl fmt::Debug for Messages {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Messages")
+            .field("custom", &self.custom)
+            .finish()
+    }
+}
+
+impl Messages {
+    /// Compiles the built-ins and `custom`, then renders `custom` against a sample event of
+    /// every kind so that mistakes surface at load, not at the first delivery.
+    pub fn new(custom: Option<&str>) -> Result<Messages, TemplateError> {
+        let mut env = base_environment().map_err(TemplateError::Syntax)?;
+        if let Some(source) = custom {
+            env.add_template_owned(CUSTOM, source.to_owned())
+                .map_err(TemplateError::Syntax)?;
+        }
+        let messages = Messages {
+            env: Arc::new(env),
+            custom: custom.is_some(),
+        };
+        for event in samples() {
+            let view = View::of(&event);
+            for name in [CUSTOM, "title", "text", "markdown", "slack", "summary"] {
+                if name == CUSTOM && !messages.custom {
+                    continue;
+                }
+                messages
+                    .render_named(name, &view)
+                    .map_err(|source| TemplateError::Sample {
+                        action: event.action.as_str(),
+                        source,
+                    })?;
+            }
+        }
+        Ok(messages)
+    }
+
+    /// The target's main text: the operator's template if set, else the built-in `style`.
+    pub fn body(&self, style: Style, view: &View) -> Result<String, TemplateError> {
+        let name = if self.custom { CUSTOM } else { style.name() };
+        self.render_named(name, view).map_err(TemplateError::Render)
+    }
+
+    /// A built-in template, whatever the operator set.
+    pub fn builtin(&self, style: Style, view: &View) -> Result<String, TemplateError> {
+        self.render_named(style.name(), view)
+            .map_err(TemplateError::Render)
+    }
+
+    /// The digest of events folded by a rate limiter (markdown).
+    pub fn digest(&self, events: &[RegistryEvent]) -> Result<String, TemplateError> {
+        let views: Vec<View> = events.iter().map(View::of).collect();
+        let template = self.env.get_template("digest").map_err(TemplateError::Render)?;
+        template
+            .render(minijinja::context! { events => views })
+            .map(|text| text.trim().to_owned())
+            .map_err(TemplateError::Render)
+    }
+
+    fn render_named(&self, name: &str, view: &View) -> Result<String, minijinja::Error> {
+        let template = self.env.get_template(name)?;
+        Ok(template.render(view)?.trim().to_owned())
+    }
+}
+
+fn base_environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_filter("mrkdwn", escape_mrkdwn);
+    env.add_filter("short_digest", |digest: String| view::short_digest(&digest));
+    for (name, source) in [
+        ("title", defaults::TITLE),
+        ("text", defaults::TEXT),
+        ("markdown", defaults::MARKDOWN),
+        ("slack", defaults::SLACK),
+        ("summary", defaults::SUMMARY),
+        ("digest", defaults::DIGEST),
+    ] {
+        env.add_template(name, source)?;
+    }
+    Ok(env)
+}
+
+/// Escapes the three characters Slack's `mrkdwn` reserves.
+fn escape_mrkdwn(text: String) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// One fully populated event per action, for checking templates at load.
+fn samples() -> Vec<RegistryEvent> {
+    let base = RegistryEvent {
+        id: "sample".into(),
+        event_type: "Microsoft.ContainerRegistry.ImagePushed".into(),
+        action: Action::Push,
+        sender_action: Some("push".into()),
+        registry: Some("sample.azurecr.io".into()),
+        repository: Some("team/app".into()),
+        tag: Some("v1".into()),
+        digest: Some("sha256:0123456789abcdef".into()),
+        media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
+        size: Some(1),
+        connected_registry: Some("edge".into()),
+        time: Some("2024-01-01T00:00:00Z".into()),
+        time_raw: Some("2024-01-01T00:00:00Z".into()),
+        schema: crate::event::Schema::EventGrid,
+        source: Some("/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/sample".into()),
+        subject: Some("team/app:v1".into()),
+        chart: Some(crate::event::Chart {
+            name: Some("app".into()),
+            version: Some("1.0.0".into()),
+        }),
+        actor: Some("someone".into()),
+        request: None,
+        location: None,
+        data_version: None,
+    };
+    [
+        (Action::Push, "ImagePushed"),
+        (Action::Delete, "ImageDeleted"),
+        (Action::ChartPush, "ChartPushed"),
+        (Action::ChartDelete, "ChartDeleted"),
+    ]
+    .into_iter()
+    .map(|(action, name)| RegistryEvent {
+        action,
+        event_type: format!("Microsoft.ContainerRegistry.{name}"),
+        ..base.clone()
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_ins_render_every_sample() {
+        let messages = Messages::new(None).unwrap();
+        let view = View::of(&samples()[0]);
+        let text = messages.body(Style::Markdown, &view).unwrap();
+        assert!(text.starts_with("### Image pushed: team/app:v1"), "{text}");
+        assert!(text.contains("`0123456789ab`"), "{text}");
+    }
+
+    #[test]
+    fn bad_templates_fail_at_load() {
+        let syntax = Messages::new(Some("{{ oops")).unwrap_err();
+        assert!(matches!(syntax, TemplateError::Syntax(_)), "{syntax}");
+        let filter = Messages::new(Some("{{ reference|no_such_filter }}")).unwrap_err();
+        assert!(filter.to_string().contains("unknown filter"), "{filter}");
+        let fine = Messages::new(Some("{{ reference }} {{ event.size }}")).unwrap();
+        let view = View::of(&samples()[1]);
+        assert_eq!(fine.body(Style::Text, &view).unwrap(), "team/app:v1 1");
+    }
+}
