@@ -29,7 +29,11 @@ impl Handler {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let handler = Handler { child, port, _dir: dir };
+        let handler = Handler {
+            child,
+            port,
+            _dir: dir,
+        };
         handler.wait_ready().await;
         handler
     }
@@ -37,10 +41,10 @@ impl Handler {
     /// Polls like the host does (every 25 ms), for at most 10 s.
     async fn wait_ready(&self) {
         for _ in 0..400 {
-            if let Ok(reply) = client().get(self.url("/api/health")).send().await {
-                if reply.status() == 200 {
-                    return;
-                }
+            if let Ok(reply) = client().get(self.url("/api/health")).send().await
+                && reply.status() == 200
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
@@ -74,7 +78,10 @@ async fn forwarded_requests_get_the_same_answers_as_serve() {
         .await
         .unwrap();
     assert_eq!(validation.status(), 200);
-    assert_eq!(validation.json::<Value>().await.unwrap()["validationResponse"], "512d38b6-c7b8-40c8-89fe-f46f9e9622b6");
+    assert_eq!(
+        validation.json::<Value>().await.unwrap()["validationResponse"],
+        "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"
+    );
 
     let options = http
         .request(reqwest::Method::OPTIONS, handler.url("/api/events"))
@@ -83,16 +90,34 @@ async fn forwarded_requests_get_the_same_answers_as_serve() {
         .await
         .unwrap();
     assert_eq!(options.status(), 200);
-    assert_eq!(options.headers()["webhook-allowed-origin"], "eventgrid.azure.net");
+    assert_eq!(
+        options.headers()["webhook-allowed-origin"],
+        "eventgrid.azure.net"
+    );
 
     for (content_type, name) in [
         ("application/json", "seeds/event_grid.image_pushed.fr.json"),
-        ("application/cloudevents+json", "cloudevents/structured.connected_registry_push.json"),
+        (
+            "application/cloudevents+json",
+            "cloudevents/structured.connected_registry_push.json",
+        ),
     ] {
-        let reply = http.post(handler.url("/api/events")).header("content-type", content_type).body(fixture(name)).send().await.unwrap();
+        let reply = http
+            .post(handler.url("/api/events"))
+            .header("content-type", content_type)
+            .body(fixture(name))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(reply.status(), 200, "{name}");
     }
-    let garbage = http.post(handler.url("/api/events")).header("content-type", "application/json").body("[{,]").send().await.unwrap();
+    let garbage = http
+        .post(handler.url("/api/events"))
+        .header("content-type", "application/json")
+        .body("[{,]")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(garbage.status(), 400);
     assert!(garbage.json::<Value>().await.unwrap()["error"].is_string());
 
@@ -105,7 +130,8 @@ async fn forwarded_requests_get_the_same_answers_as_serve() {
 async fn event_grid_trigger_invocations_deliver_and_reply_in_the_host_format() {
     let sink = Receiver::start().await;
     let handler = Handler::start(&webhook_config(&sink.url("/hook"))).await;
-    let events: Value = serde_json::from_slice(&fixture("seeds/event_grid.image_deleted.de.json")).unwrap();
+    let events: Value =
+        serde_json::from_slice(&fixture("seeds/event_grid.image_deleted.de.json")).unwrap();
     let invocation = json!({
         "Data": { "eventGridEvent": events[0] },
         "Metadata": { "sys": { "MethodName": "eventgrid", "UtcNow": "2024-05-01T08:00:00Z", "RandGuid": "1" } }
@@ -120,7 +146,10 @@ async fn event_grid_trigger_invocations_deliver_and_reply_in_the_host_format() {
         .unwrap();
     assert_eq!(reply.status(), 200);
     let body: Value = reply.json().await.unwrap();
-    assert!(body["Outputs"].is_object() && body["Logs"].is_array(), "{body}");
+    assert!(
+        body["Outputs"].is_object() && body["Logs"].is_array(),
+        "{body}"
+    );
     let got = sink.wait_for(1).await;
     assert_eq!(got[0].json()["action"], "delete");
 
@@ -135,14 +164,28 @@ async fn event_grid_trigger_invocations_deliver_and_reply_in_the_host_format() {
         .unwrap();
     assert_eq!(reply.status(), 200);
     let body: Value = reply.json().await.unwrap();
-    assert!(body["Logs"][0].as_str().unwrap().contains("already_delivered"), "{body}");
-    assert_eq!(sink.received().len(), 1, "a redelivered event is not sent twice");
+    assert!(
+        body["Logs"][0]
+            .as_str()
+            .unwrap()
+            .contains("already_delivered"),
+        "{body}"
+    );
+    assert_eq!(
+        sink.received().len(),
+        1,
+        "a redelivered event is not sent twice"
+    );
 }
 
 #[tokio::test]
 async fn failing_target_fails_the_invocation_so_event_grid_retries() {
-    let handler = Handler::start(&webhook_config("http://127.0.0.1:9/closed").replace("attempts = 3", "attempts = 1")).await;
-    let events: Value = serde_json::from_slice(&fixture("seeds/event_grid.chart_pushed.fr.json")).unwrap();
+    let handler = Handler::start(
+        &webhook_config("http://127.0.0.1:9/closed").replace("attempts = 3", "attempts = 1"),
+    )
+    .await;
+    let events: Value =
+        serde_json::from_slice(&fixture("seeds/event_grid.chart_pushed.fr.json")).unwrap();
     let reply = client()
         .post(handler.url("/eventgrid"))
         .header("x-azure-functions-invocationid", "inv-3")
@@ -150,7 +193,11 @@ async fn failing_target_fails_the_invocation_so_event_grid_retries() {
         .send()
         .await
         .unwrap();
-    assert_eq!(reply.status(), 500, "non-2xx makes the host report failure to Event Grid");
+    assert_eq!(
+        reply.status(),
+        500,
+        "non-2xx makes the host report failure to Event Grid"
+    );
 }
 
 #[tokio::test]
@@ -179,5 +226,8 @@ async fn http_trigger_invocation_payloads_are_translated() {
     assert_eq!(reply.status(), 200);
     let body: Value = reply.json().await.unwrap();
     assert_eq!(body["Outputs"]["res"]["statusCode"], 200);
-    assert_eq!(body["Outputs"]["res"]["body"]["validationResponse"], "512d38b6-c7b8-40c8-89fe-f46f9e9622b6");
+    assert_eq!(
+        body["Outputs"]["res"]["body"]["validationResponse"],
+        "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"
+    );
 }

@@ -7,7 +7,11 @@ use std::time::Duration;
 use regrelay_tests::{Receiver, binary, client, fixture_path, free_port};
 
 fn regrelay(args: &[&str]) -> Output {
-    Command::new(binary("regrelay")).args(args).env("RUST_LOG", "warn").output().unwrap()
+    Command::new(binary("regrelay"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -35,7 +39,11 @@ fn normalize_fails_clearly_on_garbage_and_accepts_doc_samples_when_lenient() {
     let sample = fixture_path("seeds/connected_registry.image_pushed.en.json");
     let out = regrelay(&["normalize", sample.to_str().unwrap()]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("not valid JSON"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not valid JSON"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = regrelay(&["normalize", "--lenient", sample.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("\"connected_registry\":\"<connected-registry-name>\""));
@@ -66,13 +74,27 @@ targets = ["sink"]
     )
     .unwrap();
     let payload = fixture_path("seeds/event_grid.image_pushed.de.json");
-    let out = regrelay(&["simulate", "--config", config.to_str().unwrap(), payload.to_str().unwrap()]);
+    let out = regrelay(&[
+        "simulate",
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report = text(&out.stdout);
-    assert!(report.contains("rule 'releases' did not match: push of aci-helloworld:v1@sha256:213b"), "{report}");
+    assert!(
+        report.contains("rule 'releases' did not match: push of aci-helloworld:v1@sha256:213b"),
+        "{report}"
+    );
     assert!(report.contains("-> targets: none"), "{report}");
 
-    let out = regrelay(&["simulate", "--json", "--config", config.to_str().unwrap(), payload.to_str().unwrap()]);
+    let out = regrelay(&[
+        "simulate",
+        "--json",
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["rules"][0]["name"], "releases");
     assert_eq!(line["rules"][0]["matched"], false);
@@ -107,7 +129,13 @@ async fn serve_send_and_show_the_trace() {
     let listen = format!("127.0.0.1:{port}");
     let server = Serve(
         Command::new(binary("regrelay"))
-            .args(["serve", "--config", config.to_str().unwrap(), "--listen", &listen])
+            .args([
+                "serve",
+                "--config",
+                config.to_str().unwrap(),
+                "--listen",
+                &listen,
+            ])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -117,7 +145,12 @@ async fn serve_send_and_show_the_trace() {
     let health = format!("http://{listen}/api/health");
     let mut ready = false;
     for _ in 0..400 {
-        if client().get(&health).send().await.is_ok_and(|r| r.status() == 200) {
+        if client()
+            .get(&health)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             ready = true;
             break;
         }
@@ -127,18 +160,54 @@ async fn serve_send_and_show_the_trace() {
 
     let payload = fixture_path("seeds/event_grid.image_pushed.fr.json");
     let to = format!("http://{listen}/api/events");
-    let sent = tokio::task::spawn_blocking(move || regrelay(&["send", "--to", &to, payload.to_str().unwrap()])).await.unwrap();
-    assert!(sent.status.success(), "{} {}", text(&sent.stdout), text(&sent.stderr));
-    assert!(text(&sent.stdout).starts_with("200 "), "{}", text(&sent.stdout));
+    let sent = tokio::task::spawn_blocking(move || {
+        regrelay(&["send", "--to", &to, payload.to_str().unwrap()])
+    })
+    .await
+    .unwrap();
+    assert!(
+        sent.status.success(),
+        "{} {}",
+        text(&sent.stdout),
+        text(&sent.stderr)
+    );
+    assert!(
+        text(&sent.stdout).starts_with("200 "),
+        "{}",
+        text(&sent.stdout)
+    );
     assert_eq!(sink.wait_for(1).await.len(), 1);
     drop(server);
 
-    let out = regrelay(&["events", "show", "831e1650-001e-001b-66ab-eeb76e069631", "--config", config.to_str().unwrap()]);
+    let out = regrelay(&[
+        "events",
+        "show",
+        "831e1650-001e-001b-66ab-eeb76e069631",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let trace = text(&out.stdout);
-    for needle in ["reception", "events event_grid -> 200", "rule 'everything' matched", "sink: delivered after 1 attempt(s)", "sink #1  Delivered  status 200"] {
+    for needle in [
+        "reception",
+        "events event_grid -> 200",
+        "rule 'everything' matched",
+        "sink: delivered after 1 attempt(s)",
+        "sink #1  Delivered  status 200",
+    ] {
         assert!(trace.contains(needle), "{needle:?} missing in:\n{trace}");
     }
-    let out = regrelay(&["events", "list", "--config", config.to_str().unwrap(), "--state", "delivered"]);
-    assert!(text(&out.stdout).contains("aci-helloworld:v1"), "{}", text(&out.stdout));
+    let out = regrelay(&[
+        "events",
+        "list",
+        "--config",
+        config.to_str().unwrap(),
+        "--state",
+        "delivered",
+    ]);
+    assert!(
+        text(&out.stdout).contains("aci-helloworld:v1"),
+        "{}",
+        text(&out.stdout)
+    );
 }

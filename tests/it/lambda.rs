@@ -1,15 +1,18 @@
 //! The Lambda handler fed `lambda_http`'s own request decoding of function URL (API Gateway v2)
 //! and REST API (v1) events, plus a direct EventBridge-style invocation through pass-through.
 
-use lambda_http::request::from_str;
 use lambda_http::Body;
+use lambda_http::request::from_str;
 use regrelay_core::Pipeline;
 use regrelay_core::config::{Config, ProcessEnv};
 use regrelay_tests::{Receiver, fixture, webhook_config};
 use serde_json::Value;
 
 fn pipeline(sink_url: &str) -> Pipeline {
-    let toml = format!("[inbound]\nsecret = \"lambda-secret\"\n{}", webhook_config(sink_url));
+    let toml = format!(
+        "[inbound]\nsecret = \"lambda-secret\"\n{}",
+        webhook_config(sink_url)
+    );
     Pipeline::new(Config::from_toml(&toml, &ProcessEnv).unwrap()).unwrap()
 }
 
@@ -26,7 +29,9 @@ async fn function_url_push_is_delivered() {
     let sink = Receiver::start().await;
     let text = String::from_utf8(fixture("lambda/function_url.image_pushed.json")).unwrap();
     let request = from_str(&text).expect("lambda_http decodes a function URL event");
-    let response = regrelay_lambda::handler(pipeline(&sink.url("/hook")), request).await.unwrap();
+    let response = regrelay_lambda::handler(pipeline(&sink.url("/hook")), request)
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200, "{:?}", response.body());
     let got = sink.wait_for(1).await;
     assert_eq!(got[0].json()["tag"], "v1");
@@ -36,18 +41,27 @@ async fn function_url_push_is_delivered() {
 async fn rest_api_validation_handshake() {
     let text = String::from_utf8(fixture("lambda/apigw_rest.validation.json")).unwrap();
     let request = from_str(&text).expect("lambda_http decodes a REST API event");
-    let response = regrelay_lambda::handler(pipeline("http://127.0.0.1:9/unused"), request).await.unwrap();
+    let response = regrelay_lambda::handler(pipeline("http://127.0.0.1:9/unused"), request)
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(body_json(response.body())["validationResponse"], "512d38b6-c7b8-40c8-89fe-f46f9e9622b6");
+    assert_eq!(
+        body_json(response.body())["validationResponse"],
+        "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"
+    );
 }
 
 #[tokio::test]
 async fn missing_secret_is_refused() {
-    let text = String::from_utf8(fixture("lambda/function_url.image_pushed.json")).unwrap().replace("access_token=lambda-secret", "");
+    let text = String::from_utf8(fixture("lambda/function_url.image_pushed.json"))
+        .unwrap()
+        .replace("access_token=lambda-secret", "");
     let mut event: Value = serde_json::from_str(&text).unwrap();
     event["queryStringParameters"] = Value::Null;
     let request = from_str(&event.to_string()).unwrap();
-    let response = regrelay_lambda::handler(pipeline("http://127.0.0.1:9/unused"), request).await.unwrap();
+    let response = regrelay_lambda::handler(pipeline("http://127.0.0.1:9/unused"), request)
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
 }
 
@@ -57,5 +71,8 @@ async fn pass_through_invocation_fails_on_transient_errors() {
     let payload = String::from_utf8(fixture("seeds/event_grid.image_pushed.fr.json")).unwrap();
     let request = from_str(&payload).expect("pass-through");
     let result = regrelay_lambda::handler(pipeline("http://127.0.0.1:9/closed"), request).await;
-    assert!(result.is_err(), "a retryable failure must fail the invocation so Lambda retries");
+    assert!(
+        result.is_err(),
+        "a retryable failure must fail the invocation so Lambda retries"
+    );
 }

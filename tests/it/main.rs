@@ -1,9 +1,13 @@
 //! regrelay's integration tests: one binary, one module per concern.
 
+// In tests a panic is a failed assertion, not a crash: helpers may unwrap.
+#![allow(clippy::unwrap_used)]
+
 mod azure; // the regrelay-azure binary spoken to exactly as the Functions host does
 mod cli; // the regrelay binary: normalize, simulate, serve + events show
 mod delivery; // fan-out over real HTTP: ledger, retries, dead letters, replies to senders
 mod handshake; // Event Grid validation/deletion and the CloudEvents OPTIONS handshake over HTTP
 mod lambda; // the Lambda handler fed lambda_http's own request shapes
 mod normalize; // every fixture against its golden normalized output
+mod rules; // rules as operators write them, on the seed documents' events
 mod targets; // each target kind against a loopback receiver that verifies what the real service verifies

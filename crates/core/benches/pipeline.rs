@@ -40,13 +40,32 @@ fn pipeline(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch64");
     group.throughput(Throughput::Elements(64));
     group.bench_function("serde_json_value_parse_only", |b| {
-        b.iter(|| black_box(serde_json::from_slice::<Vec<serde_json::Value>>(black_box(&body)).expect("json")))
+        b.iter(|| {
+            black_box(
+                serde_json::from_slice::<Vec<serde_json::Value>>(black_box(&body)).expect("json"),
+            )
+        })
     });
-    group.bench_function("parse_only", |b| b.iter(|| black_box(schema::parse(&headers, black_box(&body)).expect("parse").events.len())));
+    group.bench_function("parse_only", |b| {
+        b.iter(|| {
+            black_box(
+                schema::parse(&headers, black_box(&body))
+                    .expect("parse")
+                    .events
+                    .len(),
+            )
+        })
+    });
     group.bench_function("parse_normalize", |b| {
         b.iter(|| {
             let inbound = schema::parse(&headers, black_box(&body)).expect("parse");
-            black_box(inbound.events.iter().map(|p| matches!(classify(p), Classified::Registry(_)) as usize).sum::<usize>())
+            black_box(
+                inbound
+                    .events
+                    .iter()
+                    .map(|p| matches!(classify(p), Classified::Registry(_)) as usize)
+                    .sum::<usize>(),
+            )
         })
     });
     for rules in [1usize, 100] {
@@ -58,7 +77,11 @@ fn pipeline(c: &mut Criterion) {
                 let mut routed = 0usize;
                 for parsed in &inbound.events {
                     if let Classified::Registry(event) = classify(parsed) {
-                        filter::route(&config.rules, &Subject::new(&event, parsed.raw.get()), &mut targets);
+                        filter::route(
+                            &config.rules,
+                            &Subject::new(&event, parsed.raw.get()),
+                            &mut targets,
+                        );
                         routed += targets.len();
                     }
                 }

@@ -10,7 +10,8 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc}
 
 /// Parses `text` and renders it as RFC 3339 in UTC, or `None` if it is not a time we can read.
 pub fn normalize(text: &str) -> Option<String> {
-    utc_fast_path(text).or_else(|| parse(text).map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
+    utc_fast_path(text)
+        .or_else(|| parse(text).map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
 }
 
 /// The common case, `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, rendered without a full parse: the
@@ -29,17 +30,26 @@ fn utc_fast_path(text: &str) -> Option<String> {
             13 | 16 => *c == b':',
             _ => c.is_ascii_digit(),
         });
-    if !shape || fraction.len() > 9 || !fraction.bytes().all(|c| c.is_ascii_digit()) || (body.contains('.') && fraction.is_empty()) {
+    if !shape
+        || fraction.len() > 9
+        || !fraction.bytes().all(|c| c.is_ascii_digit())
+        || (body.contains('.') && fraction.is_empty())
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| head[r].parse::<u32>().ok();
-    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
     date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
     let mut nanos = format!("{fraction:0<9}");
-    while nanos.len() > 0 && nanos.ends_with("000") {
+    while !nanos.is_empty() && nanos.ends_with("000") {
         nanos.truncate(nanos.len() - 3);
     }
-    Some(if nanos.is_empty() { format!("{head}Z") } else { format!("{head}.{nanos}Z") })
+    Some(if nanos.is_empty() {
+        format!("{head}Z")
+    } else {
+        format!("{head}.{nanos}Z")
+    })
 }
 
 /// Parses `text` into a UTC time, or `None`.

@@ -87,10 +87,10 @@ async fn event_grid_trigger(pipeline: &Pipeline, invocation: &Invocation) -> Rep
 /// pipeline's own check passes.
 fn bypass_auth(pipeline: &Pipeline) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    if let Some(secret) = pipeline.config().inbound.secrets.first() {
-        if let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", secret.expose())) {
-            headers.insert(http::header::AUTHORIZATION, value);
-        }
+    if let Some(secret) = pipeline.config().inbound.secrets.first()
+        && let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", secret.expose()))
+    {
+        headers.insert(http::header::AUTHORIZATION, value);
     }
     headers
 }

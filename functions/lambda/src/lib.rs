@@ -73,10 +73,10 @@ pub fn to_response(reply: Reply) -> Response<Body> {
 }
 
 fn present_secret(pipeline: &Pipeline, inbound: &mut InboundRequest) {
-    if let Some(secret) = pipeline.config().inbound.secrets.first() {
-        if let Ok(value) = http::HeaderValue::from_str(&format!("Bearer {}", secret.expose())) {
-            inbound.headers.insert(http::header::AUTHORIZATION, value);
-        }
+    if let Some(secret) = pipeline.config().inbound.secrets.first()
+        && let Ok(value) = http::HeaderValue::from_str(&format!("Bearer {}", secret.expose()))
+    {
+        inbound.headers.insert(http::header::AUTHORIZATION, value);
     }
 }
 

@@ -61,7 +61,8 @@ pub fn simulate(args: &Args) -> anyhow::Result<String> {
                 continue;
             }
         };
-        let (decisions, targets) = filter::decide(&config.rules, &Subject::new(&event, parsed.raw.get()));
+        let (decisions, targets) =
+            filter::decide(&config.rules, &Subject::new(&event, parsed.raw.get()));
         let target_names: Vec<&str> = targets
             .iter()
             .map(|&t| config.targets[t].name.as_str())

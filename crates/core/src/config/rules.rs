@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::ConfigError;
-use crate::filter::{AdvancedFilter, Condition, EventTypes, Pattern, Rule, Scope, SubjectFilter, TagRegex};
+use crate::filter::{
+    AdvancedFilter, Condition, EventTypes, Pattern, Rule, Scope, SubjectFilter, TagRegex,
+};
 
 /// `[[rules]]`.
 #[derive(Debug, Deserialize)]
@@ -67,23 +69,40 @@ pub struct RawScope {
 }
 
 impl RawRule {
-    pub(super) fn build(&self, key: &str, targets: &HashMap<String, usize>) -> Result<Rule, ConfigError> {
-        let invalid = |field: &str, message: String| ConfigError::invalid(format!("{key}.{field}"), format!("rule '{}': {message}", self.name));
+    pub(super) fn build(
+        &self,
+        key: &str,
+        targets: &HashMap<String, usize>,
+    ) -> Result<Rule, ConfigError> {
+        let invalid = |field: &str, message: String| {
+            ConfigError::invalid(
+                format!("{key}.{field}"),
+                format!("rule '{}': {message}", self.name),
+            )
+        };
         let mut conditions = Vec::new();
         if let Some(patterns) = &self.notifications {
             if patterns.is_empty() {
-                return Err(invalid("notifications", "is empty: leave it out to match every event".into()));
+                return Err(invalid(
+                    "notifications",
+                    "is empty: leave it out to match every event".into(),
+                ));
             }
             let compiled = patterns
                 .iter()
                 .enumerate()
-                .map(|(i, p)| Pattern::parse(p).map_err(|m| invalid(&format!("notifications[{i}]"), m)))
+                .map(|(i, p)| {
+                    Pattern::parse(p).map_err(|m| invalid(&format!("notifications[{i}]"), m))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             conditions.push(Condition::Notifications(compiled));
         }
         if let Some(types) = &self.event_types {
             if types.is_empty() {
-                return Err(invalid("event_types", "is empty: leave it out (or write [\"All\"]) to match every type".into()));
+                return Err(invalid(
+                    "event_types",
+                    "is empty: leave it out (or write [\"All\"]) to match every type".into(),
+                ));
             }
             let types = EventTypes::new(types);
             if !types.is_all() {
@@ -98,13 +117,19 @@ impl RawRule {
             }));
         }
         for (i, f) in self.advanced_filters.iter().enumerate() {
-            let filter = AdvancedFilter::new(&f.operator, &f.key, f.value.as_ref(), f.values.as_deref())
-                .map_err(|m| invalid(&format!("advanced_filters[{i}]"), m))?;
+            let filter =
+                AdvancedFilter::new(&f.operator, &f.key, f.value.as_ref(), f.values.as_deref())
+                    .map_err(|m| invalid(&format!("advanced_filters[{i}]"), m))?;
             conditions.push(Condition::Advanced(filter));
         }
         if let Some(scope) = &self.scope {
-            if scope.repository.as_deref().is_some_and(|r| r.contains('/')) && scope.namespace.is_some() {
-                return Err(invalid("scope.repository", "give the repository without its namespace when scope.namespace is set".into()));
+            if scope.repository.as_deref().is_some_and(|r| r.contains('/'))
+                && scope.namespace.is_some()
+            {
+                return Err(invalid(
+                    "scope.repository",
+                    "give the repository without its namespace when scope.namespace is set".into(),
+                ));
             }
             conditions.push(Condition::Scope(Scope {
                 instance: scope.instance.clone(),
@@ -113,20 +138,36 @@ impl RawRule {
             }));
         }
         if let Some(pattern) = &self.tag_regex {
-            conditions.push(Condition::TagRegex(TagRegex::new(pattern).map_err(|m| invalid("tag_regex", m))?));
+            conditions.push(Condition::TagRegex(
+                TagRegex::new(pattern).map_err(|m| invalid("tag_regex", m))?,
+            ));
         }
-        Ok(Rule { name: self.name.clone(), conditions, targets: self.target_indexes(key, targets)? })
+        Ok(Rule {
+            name: self.name.clone(),
+            conditions,
+            targets: self.target_indexes(key, targets)?,
+        })
     }
 
-    fn target_indexes(&self, key: &str, targets: &HashMap<String, usize>) -> Result<Vec<usize>, ConfigError> {
+    fn target_indexes(
+        &self,
+        key: &str,
+        targets: &HashMap<String, usize>,
+    ) -> Result<Vec<usize>, ConfigError> {
         if self.targets.is_empty() {
-            return Err(ConfigError::invalid(format!("{key}.targets"), format!("rule '{}' names no target", self.name)));
+            return Err(ConfigError::invalid(
+                format!("{key}.targets"),
+                format!("rule '{}' names no target", self.name),
+            ));
         }
         self.targets
             .iter()
             .map(|name| {
                 targets.get(name).copied().ok_or_else(|| {
-                    ConfigError::invalid(format!("{key}.targets"), format!("rule '{}' names unknown target '{name}'", self.name))
+                    ConfigError::invalid(
+                        format!("{key}.targets"),
+                        format!("rule '{}' names unknown target '{name}'", self.name),
+                    )
                 })
             })
             .collect()

@@ -209,9 +209,11 @@ fn build_headers(
 
 fn build_auth(auth: &RawAuth, key: &str, env: &dyn Env) -> Result<Auth, ConfigError> {
     Ok(match auth {
-        RawAuth::Bearer(token) => {
-            Auth::Bearer(Secret::new(secret::expand(token, &format!("{key}.bearer"), env)?))
-        }
+        RawAuth::Bearer(token) => Auth::Bearer(Secret::new(secret::expand(
+            token,
+            &format!("{key}.bearer"),
+            env,
+        )?)),
         RawAuth::Basic { username, password } => Auth::Basic {
             username: secret::expand(username, &format!("{key}.basic.username"), env)?,
             password: Secret::new(secret::expand(
@@ -223,7 +225,11 @@ fn build_auth(auth: &RawAuth, key: &str, env: &dyn Env) -> Result<Auth, ConfigEr
     })
 }
 
-fn build_signing(signing: &RawSigning, key: &str, env: &dyn Env) -> Result<SigningKey, ConfigError> {
+fn build_signing(
+    signing: &RawSigning,
+    key: &str,
+    env: &dyn Env,
+) -> Result<SigningKey, ConfigError> {
     if signing.scheme != "standard-webhooks" {
         return Err(ConfigError::invalid(
             format!("{key}.scheme"),
@@ -367,16 +373,31 @@ auth = { basic = { username = "relay", password = "${env:PASS}" } }
         let config = Config::from_toml(text, &env()).unwrap();
         assert_eq!(config.targets.len(), 5);
         let debug = format!("{config:?}");
-        assert!(!debug.contains("t0ken") && !debug.contains("pa55word"), "{debug}");
+        assert!(
+            !debug.contains("t0ken") && !debug.contains("pa55word"),
+            "{debug}"
+        );
     }
 
     #[test]
     fn errors_name_the_key() {
         let cases = [
-            ("type='dingtalk'\nurl='https://x/'\ntemplate='{{ oops'", "targets[0].template"),
-            ("type='slack'\nurl='https://x/'\ntemplate='{{ a|nope }}'", "unknown filter"),
-            ("type='dingtalk'\nurl='https://x/'\nmessage='card'", "targets[0].message"),
-            ("type='webhook'\nurl='https://x/'\nformat='xml'", "targets[0].format"),
+            (
+                "type='dingtalk'\nurl='https://x/'\ntemplate='{{ oops'",
+                "targets[0].template",
+            ),
+            (
+                "type='slack'\nurl='https://x/'\ntemplate='{{ a|nope }}'",
+                "unknown filter",
+            ),
+            (
+                "type='dingtalk'\nurl='https://x/'\nmessage='card'",
+                "targets[0].message",
+            ),
+            (
+                "type='webhook'\nurl='https://x/'\nformat='xml'",
+                "targets[0].format",
+            ),
             (
                 "type='webhook'\nurl='https://x/'\nsigning={scheme='hmac', secret='x'}",
                 "targets[0].signing.scheme",
@@ -389,7 +410,10 @@ auth = { basic = { username = "relay", password = "${env:PASS}" } }
                 "type='webhook'\nurl='https://x/'\nheaders={webhook-id='x'}",
                 "set by regrelay",
             ),
-            ("type='webhook'\nurl='https://x/'\nauth={token='x'}", "token"),
+            (
+                "type='webhook'\nurl='https://x/'\nauth={token='x'}",
+                "token",
+            ),
             ("type='teams'\nurl='https://x/'\nsecret='x'", "secret"),
         ];
         for (body, needle) in cases {

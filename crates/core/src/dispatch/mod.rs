@@ -162,7 +162,7 @@ impl Dispatcher {
 
     /// Renders the target's request for `delivery` and sends it with the target's timeout.
     async fn post(&self, target: &Target, delivery: Delivery<'_>) -> Attempt {
-        let rendered = match target.render(delivery, chrono::Utc::now()) {
+        let rendered = match target.render(delivery, std::time::SystemTime::now()) {
             Ok(rendered) => rendered,
             Err(e) => return failed(AttemptClass::Permanent, e.to_string()),
         };

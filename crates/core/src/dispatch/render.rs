@@ -1,7 +1,7 @@
 //! The pure half of an attempt: a target and an event in, the exact request out. The
 //! dispatcher sends what [`Target::render`] returns, and golden tests compare it.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderValue};
@@ -54,7 +54,8 @@ pub enum RenderError {
 impl Target {
     /// The request one attempt sends at time `now` (Standard Webhooks and DingTalk signatures
     /// use it). DingTalk's single-event message; digests are built by the rate limiter.
-    pub fn render(&self, delivery: Delivery<'_>, now: DateTime<Utc>) -> Result<Rendered, RenderError> {
+    pub fn render(&self, delivery: Delivery<'_>, now: SystemTime) -> Result<Rendered, RenderError> {
+        let now = DateTime::<Utc>::from(now);
         let event = delivery.event;
         match &self.kind {
             TargetKind::Webhook(hook) => hook.render(&self.name, delivery, now.timestamp()),

@@ -39,8 +39,7 @@ impl Teams {
             "msteams": {"width": "Full"},
         });
         if let Some(link) = &view.link {
-            card["actions"] =
-                json!([{"type": "Action.OpenUrl", "title": "Open in the Azure portal", "url": link}]);
+            card["actions"] = json!([{"type": "Action.OpenUrl", "title": "Open in the Azure portal", "url": link}]);
         }
         Ok(json!({
             "type": "message",

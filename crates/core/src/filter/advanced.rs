@@ -68,28 +68,58 @@ pub enum Operator {
 
 /// Operator names as Event Grid spells them.
 pub const OPERATORS: [&str; 19] = [
-    "NumberIn", "NumberNotIn", "NumberLessThan", "NumberGreaterThan", "NumberLessThanOrEquals",
-    "NumberGreaterThanOrEquals", "NumberInRange", "NumberNotInRange", "BoolEquals", "StringContains",
-    "StringNotContains", "StringBeginsWith", "StringNotBeginsWith", "StringEndsWith", "StringNotEndsWith",
-    "StringIn", "StringNotIn", "IsNullOrUndefined", "IsNotNull",
+    "NumberIn",
+    "NumberNotIn",
+    "NumberLessThan",
+    "NumberGreaterThan",
+    "NumberLessThanOrEquals",
+    "NumberGreaterThanOrEquals",
+    "NumberInRange",
+    "NumberNotInRange",
+    "BoolEquals",
+    "StringContains",
+    "StringNotContains",
+    "StringBeginsWith",
+    "StringNotBeginsWith",
+    "StringEndsWith",
+    "StringNotEndsWith",
+    "StringIn",
+    "StringNotIn",
+    "IsNullOrUndefined",
+    "IsNotNull",
 ];
 
 impl AdvancedFilter {
     /// Builds a filter from its operator name, key and operands (`value` for single-value
     /// operators, `values` for the others, ranges as pairs), or says what is wrong.
-    pub fn new(operator: &str, key: &str, value: Option<&Value>, values: Option<&[Value]>) -> Result<Self, String> {
+    pub fn new(
+        operator: &str,
+        key: &str,
+        value: Option<&Value>,
+        values: Option<&[Value]>,
+    ) -> Result<Self, String> {
         let segments: Vec<String> = key.split('.').map(str::to_owned).collect();
         if key.is_empty() || segments.iter().any(String::is_empty) {
-            return Err(format!("key '{key}' is not a dotted path like data.target.repository"));
+            return Err(format!(
+                "key '{key}' is not a dotted path like data.target.repository"
+            ));
         }
         let operator = operands::build(operator, value, values)?;
-        Ok(AdvancedFilter { key: key.to_owned(), segments, operator })
+        Ok(AdvancedFilter {
+            key: key.to_owned(),
+            segments,
+            operator,
+        })
     }
 
     /// `Ok` when the event satisfies the filter, else why not. `event` is the event as delivered.
     pub fn check(&self, event: &Value) -> Result<(), String> {
         let found = lookup(event, &self.segments);
-        if self.holds(found) { Ok(()) } else { Err(self.explain(found)) }
+        if self.holds(found) {
+            Ok(())
+        } else {
+            Err(self.explain(found))
+        }
     }
 
     fn holds(&self, found: Option<&Value>) -> bool {
@@ -117,7 +147,15 @@ impl Operator {
     /// Whether this is a `Not` operator (matches when nothing excludes the value).
     pub fn is_negative(&self) -> bool {
         use Operator::*;
-        matches!(self, NumberNotIn(_) | NumberNotInRange(_) | StringNotContains(_) | StringNotBeginsWith(_) | StringNotEndsWith(_) | StringNotIn(_))
+        matches!(
+            self,
+            NumberNotIn(_)
+                | NumberNotInRange(_)
+                | StringNotContains(_)
+                | StringNotBeginsWith(_)
+                | StringNotEndsWith(_)
+                | StringNotIn(_)
+        )
     }
 
     /// Tests one scalar value.
@@ -133,12 +171,24 @@ impl Operator {
             NumberInRange(ranges) => number(value).is_some_and(|n| in_ranges(n, ranges)),
             NumberNotInRange(ranges) => number(value).is_none_or(|n| !in_ranges(n, ranges)),
             BoolEquals(b) => boolean(value) == Some(*b),
-            StringContains(set) => text(value).is_some_and(|t| set.iter().any(|s| t.contains(s.as_str()))),
-            StringNotContains(set) => text(value).is_none_or(|t| !set.iter().any(|s| t.contains(s.as_str()))),
-            StringBeginsWith(set) => text(value).is_some_and(|t| set.iter().any(|s| t.starts_with(s.as_str()))),
-            StringNotBeginsWith(set) => text(value).is_none_or(|t| !set.iter().any(|s| t.starts_with(s.as_str()))),
-            StringEndsWith(set) => text(value).is_some_and(|t| set.iter().any(|s| t.ends_with(s.as_str()))),
-            StringNotEndsWith(set) => text(value).is_none_or(|t| !set.iter().any(|s| t.ends_with(s.as_str()))),
+            StringContains(set) => {
+                text(value).is_some_and(|t| set.iter().any(|s| t.contains(s.as_str())))
+            }
+            StringNotContains(set) => {
+                text(value).is_none_or(|t| !set.iter().any(|s| t.contains(s.as_str())))
+            }
+            StringBeginsWith(set) => {
+                text(value).is_some_and(|t| set.iter().any(|s| t.starts_with(s.as_str())))
+            }
+            StringNotBeginsWith(set) => {
+                text(value).is_none_or(|t| !set.iter().any(|s| t.starts_with(s.as_str())))
+            }
+            StringEndsWith(set) => {
+                text(value).is_some_and(|t| set.iter().any(|s| t.ends_with(s.as_str())))
+            }
+            StringNotEndsWith(set) => {
+                text(value).is_none_or(|t| !set.iter().any(|s| t.ends_with(s.as_str())))
+            }
             StringIn(set) => text(value).is_some_and(|t| set.contains(&t)),
             StringNotIn(set) => text(value).is_none_or(|t| !set.contains(&t)),
             IsNullOrUndefined => value.is_null(),
@@ -182,11 +232,16 @@ fn text(value: &Value) -> Option<String> {
 
 /// Follows a dotted path; segments match exactly first, then case-insensitively.
 pub fn lookup<'v>(value: &'v Value, segments: &[String]) -> Option<&'v Value> {
-    let Some((first, rest)) = segments.split_first() else { return Some(value) };
+    let Some((first, rest)) = segments.split_first() else {
+        return Some(value);
+    };
     let object = value.as_object()?;
-    let child = object
-        .get(first.as_str())
-        .or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(first)).map(|(_, v)| v))?;
+    let child = object.get(first.as_str()).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(first))
+            .map(|(_, v)| v)
+    })?;
     lookup(child, rest)
 }
 
@@ -195,7 +250,12 @@ impl fmt::Display for Operator {
         use Operator::*;
         let list = |v: &[String]| v.join(", ");
         let nums = |v: &[f64]| v.iter().map(f64::to_string).collect::<Vec<_>>().join(", ");
-        let ranges = |v: &[(f64, f64)]| v.iter().map(|(a, b)| format!("[{a}, {b}]")).collect::<Vec<_>>().join(", ");
+        let ranges = |v: &[(f64, f64)]| {
+            v.iter()
+                .map(|(a, b)| format!("[{a}, {b}]"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match self {
             NumberIn(v) => write!(f, "NumberIn [{}]", nums(v)),
             NumberNotIn(v) => write!(f, "NumberNotIn [{}]", nums(v)),

@@ -14,7 +14,12 @@ pub struct EventTypes(Vec<String>);
 impl EventTypes {
     /// Canonicalizes the written types.
     pub fn new(types: &[String]) -> Self {
-        EventTypes(types.iter().map(|t| acr_type(t).map_or_else(|| t.clone(), |(full, _)| full.to_owned())).collect())
+        EventTypes(
+            types
+                .iter()
+                .map(|t| acr_type(t).map_or_else(|| t.clone(), |(full, _)| full.to_owned()))
+                .collect(),
+        )
     }
 
     /// Whether the list is `["All"]` (no restriction).
@@ -24,10 +29,19 @@ impl EventTypes {
 
     /// `Ok` when the event's type is included, else why not.
     pub fn check(&self, event: &RegistryEvent) -> Result<(), String> {
-        if self.is_all() || self.0.iter().any(|t| t.eq_ignore_ascii_case(&event.event_type)) {
+        if self.is_all()
+            || self
+                .0
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&event.event_type))
+        {
             Ok(())
         } else {
-            Err(format!("type {} is not in event_types ({})", event.event_type, self.0.join(", ")))
+            Err(format!(
+                "type {} is not in event_types ({})",
+                event.event_type,
+                self.0.join(", ")
+            ))
         }
     }
 }
@@ -47,17 +61,25 @@ impl SubjectFilter {
     /// `Ok` when the subject fits, else why not.
     pub fn check(&self, event: &RegistryEvent) -> Result<(), String> {
         let subject = event.subject.as_deref().unwrap_or_default();
-        let fold = |s: &str| if self.case_sensitive { s.to_owned() } else { s.to_lowercase() };
+        let fold = |s: &str| {
+            if self.case_sensitive {
+                s.to_owned()
+            } else {
+                s.to_lowercase()
+            }
+        };
         let folded = fold(subject);
-        if let Some(prefix) = &self.begins_with {
-            if !folded.starts_with(&fold(prefix)) {
-                return Err(format!("subject '{subject}' does not begin with '{prefix}'"));
-            }
+        if let Some(prefix) = &self.begins_with
+            && !folded.starts_with(&fold(prefix))
+        {
+            return Err(format!(
+                "subject '{subject}' does not begin with '{prefix}'"
+            ));
         }
-        if let Some(suffix) = &self.ends_with {
-            if !folded.ends_with(&fold(suffix)) {
-                return Err(format!("subject '{subject}' does not end with '{suffix}'"));
-            }
+        if let Some(suffix) = &self.ends_with
+            && !folded.ends_with(&fold(suffix))
+        {
+            return Err(format!("subject '{subject}' does not end with '{suffix}'"));
         }
         Ok(())
     }

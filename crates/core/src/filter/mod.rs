@@ -34,12 +34,17 @@ pub struct Subject<'e> {
 impl<'e> Subject<'e> {
     /// A subject for one event.
     pub fn new(event: &'e RegistryEvent, raw: &'e str) -> Self {
-        Subject { event, raw, tree: OnceCell::new() }
+        Subject {
+            event,
+            raw,
+            tree: OnceCell::new(),
+        }
     }
 
     /// The delivered event as a JSON tree (null if the raw text is somehow not JSON).
     pub fn tree(&self) -> &serde_json::Value {
-        self.tree.get_or_init(|| serde_json::from_str(self.raw).unwrap_or(serde_json::Value::Null))
+        self.tree
+            .get_or_init(|| serde_json::from_str(self.raw).unwrap_or(serde_json::Value::Null))
     }
 }
 
@@ -71,7 +76,11 @@ impl Condition {
                     Err(format!(
                         "{} matches no notification pattern ({})",
                         describe(subject.event),
-                        patterns.iter().map(Pattern::as_str).collect::<Vec<_>>().join(", ")
+                        patterns
+                            .iter()
+                            .map(Pattern::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 }
             }

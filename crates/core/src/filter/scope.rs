@@ -27,21 +27,34 @@ impl Scope {
         if let Some(instance) = &self.instance {
             let registry = event.registry.as_deref().unwrap_or_default();
             let first_label = registry.split('.').next().unwrap_or_default();
-            if !instance.eq_ignore_ascii_case(registry) && !instance.eq_ignore_ascii_case(first_label) {
-                return Err(format!("registry '{registry}' is not instance '{instance}'"));
+            if !instance.eq_ignore_ascii_case(registry)
+                && !instance.eq_ignore_ascii_case(first_label)
+            {
+                return Err(format!(
+                    "registry '{registry}' is not instance '{instance}'"
+                ));
             }
         }
         let repository = event.repository.as_deref().unwrap_or_default();
         let (namespace, name) = repository.split_once('/').unwrap_or(("", repository));
-        if let Some(wanted) = &self.namespace {
-            if namespace != wanted {
-                return Err(format!("namespace '{namespace}' of repository '{repository}' is not '{wanted}'"));
-            }
+        if let Some(wanted) = &self.namespace
+            && namespace != wanted
+        {
+            return Err(format!(
+                "namespace '{namespace}' of repository '{repository}' is not '{wanted}'"
+            ));
         }
         if let Some(wanted) = &self.repository {
-            let actual = if self.namespace.is_some() { name } else { repository };
+            let actual = if self.namespace.is_some() {
+                name
+            } else {
+                repository
+            };
             if actual != wanted {
-                return Err(format!("repository '{repository}' is not '{}'", self.qualified(wanted)));
+                return Err(format!(
+                    "repository '{repository}' is not '{}'",
+                    self.qualified(wanted)
+                ));
             }
         }
         Ok(())
@@ -65,8 +78,12 @@ pub struct TagRegex {
 impl TagRegex {
     /// Compiles `pattern`, or says why it is not a valid expression.
     pub fn new(pattern: &str) -> Result<Self, String> {
-        let regex = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| format!("invalid regular expression: {e}"))?;
-        Ok(TagRegex { written: pattern.to_owned(), regex })
+        let regex = Regex::new(&format!("^(?:{pattern})$"))
+            .map_err(|e| format!("invalid regular expression: {e}"))?;
+        Ok(TagRegex {
+            written: pattern.to_owned(),
+            regex,
+        })
     }
 
     /// `Ok` when the event's tag matches, else why not.

@@ -29,11 +29,21 @@ pub fn connected_registry_from_topic(topic: &str) -> Option<&str> {
     segment_after(topic, "/connectedregistries/")
 }
 
-/// The path segment that follows `marker` (lower-case; matched ASCII case-insensitively).
+/// The path segment that follows `marker` (lower-case, starting with `/`; matched ASCII
+/// case-insensitively, without allocating).
 fn segment_after<'t>(path: &'t str, marker: &str) -> Option<&'t str> {
     let bytes = path.as_bytes();
-    let at = (0..=bytes.len().checked_sub(marker.len())?)
-        .find(|&i| bytes[i..i + marker.len()].eq_ignore_ascii_case(marker.as_bytes()))?;
+    let marker = marker.as_bytes();
+    let at = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == marker[0])
+        .map(|(i, _)| i)
+        .find(|&i| {
+            bytes
+                .get(i..i + marker.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(marker))
+        })?;
     let rest = &path[at + marker.len()..];
     let name = rest.split('/').next().unwrap_or_default();
     (!name.is_empty()).then_some(name)

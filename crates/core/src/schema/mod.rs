@@ -127,10 +127,10 @@ pub fn parse<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<Inbound<'a>, Sch
         });
     }
     let essence = content_type.map(cloud_events::essence);
-    if let Some(essence) = &essence {
-        if !accepts_media_type(essence) {
-            return Err(SchemaError::UnsupportedMediaType(essence.clone()));
-        }
+    if let Some(essence) = &essence
+        && !accepts_media_type(essence)
+    {
+        return Err(SchemaError::UnsupportedMediaType(essence.clone()));
     }
     let text =
         std::str::from_utf8(body).map_err(|_| SchemaError::malformed("body is not UTF-8"))?;
@@ -187,7 +187,8 @@ fn parse_array(text: &str) -> Result<Vec<Parsed<'_>>, SchemaError> {
             None => return Err(syntax(text, pos, "EOF while parsing a list")),
             Some(_) => return Err(element_error(text, pos, index)),
         }
-        let mut stream = serde_json::Deserializer::from_str(&text[pos..]).into_iter::<WireEvent<'_>>();
+        let mut stream =
+            serde_json::Deserializer::from_str(&text[pos..]).into_iter::<WireEvent<'_>>();
         let wire = match stream.next() {
             Some(Ok(wire)) => wire,
             Some(Err(error)) => return Err(located(text, pos, &error)),
@@ -206,7 +207,11 @@ fn parse_array(text: &str) -> Result<Vec<Parsed<'_>>, SchemaError> {
 }
 
 /// Accepts the array only if nothing but whitespace follows it.
-fn finish<'a>(text: &'a str, pos: usize, events: Vec<Parsed<'a>>) -> Result<Vec<Parsed<'a>>, SchemaError> {
+fn finish<'a>(
+    text: &'a str,
+    pos: usize,
+    events: Vec<Parsed<'a>>,
+) -> Result<Vec<Parsed<'a>>, SchemaError> {
     let pos = skip_ws(text.as_bytes(), pos);
     if pos < text.len() {
         return Err(syntax(text, pos, "trailing characters"));
@@ -216,7 +221,8 @@ fn finish<'a>(text: &'a str, pos: usize, events: Vec<Parsed<'a>>) -> Result<Vec<
 
 /// A non-object element: a JSON error if it is not even JSON, else "not an object".
 fn element_error(text: &str, pos: usize, index: usize) -> SchemaError {
-    let mut stream = serde_json::Deserializer::from_str(&text[pos..]).into_iter::<serde::de::IgnoredAny>();
+    let mut stream =
+        serde_json::Deserializer::from_str(&text[pos..]).into_iter::<serde::de::IgnoredAny>();
     match stream.next() {
         Some(Err(error)) => located(text, pos, &error),
         _ => SchemaError::malformed(format!("event[{index}] is not a JSON object")),
@@ -234,23 +240,34 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
 fn line_col(text: &str, pos: usize) -> (usize, usize) {
     let before = &text[..pos.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
     (line, column)
 }
 
 fn syntax(text: &str, pos: usize, what: &str) -> SchemaError {
     let (line, column) = line_col(text, pos);
-    SchemaError::malformed(format!("body is not valid JSON: {what} at line {line} column {column}"))
+    SchemaError::malformed(format!(
+        "body is not valid JSON: {what} at line {line} column {column}"
+    ))
 }
 
 /// A serde error inside the element starting at `base`, located in the whole body.
 fn located(text: &str, base: usize, error: &serde_json::Error) -> SchemaError {
     let (base_line, base_column) = line_col(text, base);
     let line = base_line + error.line().saturating_sub(1);
-    let column = if error.line() <= 1 { base_column + error.column().saturating_sub(1) } else { error.column() };
+    let column = if error.line() <= 1 {
+        base_column + error.column().saturating_sub(1)
+    } else {
+        error.column()
+    };
     let message = error.to_string();
     let what = message.split(" at line ").next().unwrap_or(&message);
-    SchemaError::malformed(format!("body is not valid JSON: {what} at line {line} column {column}"))
+    SchemaError::malformed(format!(
+        "body is not valid JSON: {what} at line {line} column {column}"
+    ))
 }
 
 fn parse_one(text: &str, index: usize) -> Result<Parsed<'_>, SchemaError> {
@@ -266,9 +283,14 @@ fn checked<'a>(wire: WireEvent<'a>, raw: &'a str, index: usize) -> Result<Parsed
         )));
     }
     if wire.id.as_deref().is_none_or(str::is_empty) {
-        return Err(SchemaError::malformed(format!("event[{index}] has no 'id'")));
+        return Err(SchemaError::malformed(format!(
+            "event[{index}] has no 'id'"
+        )));
     }
-    Ok(Parsed { wire, raw: RawEvent::Borrowed(raw) })
+    Ok(Parsed {
+        wire,
+        raw: RawEvent::Borrowed(raw),
+    })
 }
 
 #[cfg(test)]

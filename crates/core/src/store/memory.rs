@@ -37,10 +37,10 @@ impl MemoryStore {
     pub(crate) fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         for id in &reception.event_ids {
-            if let Some(entry) = inner.events.get_mut(id) {
-                if !entry.receptions.contains(&reception.id) {
-                    entry.receptions.push(reception.id.clone());
-                }
+            if let Some(entry) = inner.events.get_mut(id)
+                && !entry.receptions.contains(&reception.id)
+            {
+                entry.receptions.push(reception.id.clone());
             }
         }
         inner

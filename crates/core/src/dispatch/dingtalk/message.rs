@@ -18,7 +18,10 @@ pub fn render(robot: &Dingtalk, event: &RegistryEvent) -> Result<Value, Template
     match (robot.message, view.link.as_deref()) {
         (MessageType::Text, _) => {
             let text = robot.messages.body(Style::Text, &view)?;
-            Ok(with_at(robot, json!({"msgtype": "text", "text": {"content": content(robot, &text, "\n")}})))
+            Ok(with_at(
+                robot,
+                json!({"msgtype": "text", "text": {"content": content(robot, &text, "\n")}}),
+            ))
         }
         (MessageType::ActionCard, Some(link)) => {
             let text = robot.messages.body(Style::Markdown, &view)?;

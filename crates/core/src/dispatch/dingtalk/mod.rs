@@ -145,7 +145,10 @@ impl Courier for DigestCourier {
             .timeout(self.robot.timeout)
             .header(http::header::CONTENT_TYPE, JSON_UTF8)
             .body(body);
-        let attempt = self.dispatcher.send_checked(request, Some(reply::check)).await;
+        let attempt = self
+            .dispatcher
+            .send_checked(request, Some(reply::check))
+            .await;
         self.dispatcher.note_throttle(&self.robot, &attempt);
         attempt
     }

@@ -123,7 +123,10 @@ impl Messages {
     /// The digest of events folded by a rate limiter (markdown).
     pub fn digest(&self, events: &[RegistryEvent]) -> Result<String, TemplateError> {
         let views: Vec<View> = events.iter().map(View::of).collect();
-        let template = self.env.get_template("digest").map_err(TemplateError::Render)?;
+        let template = self
+            .env
+            .get_template("digest")
+            .map_err(TemplateError::Render)?;
         template
             .render(minijinja::context! { events => views })
             .map(|text| text.trim().to_owned())

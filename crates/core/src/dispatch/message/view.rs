@@ -160,7 +160,9 @@ fn portal_link(event: &RegistryEvent) -> Option<String> {
     let source = event.source.as_deref()?;
     let start = source.to_ascii_lowercase().find(ACR_PROVIDER)?;
     let name_start = start + ACR_PROVIDER.len();
-    let name_len = source[name_start..].find('/').unwrap_or(source.len() - name_start);
+    let name_len = source[name_start..]
+        .find('/')
+        .unwrap_or(source.len() - name_start);
     if name_len == 0 {
         return None;
     }
@@ -183,7 +185,10 @@ mod tests {
 
     #[test]
     fn short_digest_takes_twelve_hex_characters() {
-        assert_eq!(short_digest("sha256:213bbc182920ab41e18edc"), "213bbc182920");
+        assert_eq!(
+            short_digest("sha256:213bbc182920ab41e18edc"),
+            "213bbc182920"
+        );
         assert_eq!(short_digest("abc"), "abc");
     }
 

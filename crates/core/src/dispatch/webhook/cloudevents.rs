@@ -34,7 +34,10 @@ pub fn build(event: &RegistryEvent) -> Result<cloudevents::Event, RenderError> {
     if let Some(subject) = &event.subject {
         builder = builder.subject(subject.as_str());
     }
-    let time = event.time.as_deref().map(chrono::DateTime::parse_from_rfc3339);
+    let time = event
+        .time
+        .as_deref()
+        .map(chrono::DateTime::parse_from_rfc3339);
     if let Some(Ok(time)) = time {
         builder = builder.time(time.with_timezone(&chrono::Utc));
     }
@@ -47,7 +50,10 @@ pub fn build(event: &RegistryEvent) -> Result<cloudevents::Event, RenderError> {
 pub fn structured(event: &RegistryEvent) -> Result<(HeaderMap, Vec<u8>), RenderError> {
     let body = serde_json::to_vec(&build(event)?)?;
     let mut headers = HeaderMap::new();
-    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(STRUCTURED));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(STRUCTURED),
+    );
     Ok((headers, body))
 }
 
@@ -74,9 +80,7 @@ pub fn binary(event: &RegistryEvent) -> Result<(HeaderMap, Vec<u8>), RenderError
 /// Times in the RFC 3339 form with `Z`, as the JSON format writes them.
 fn attribute_text(value: &AttributeValue<'_>) -> String {
     match value {
-        AttributeValue::Time(time) => {
-            time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-        }
+        AttributeValue::Time(time) => time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         other => other.to_string(),
     }
 }
@@ -85,8 +89,59 @@ fn insert(headers: &mut HeaderMap, name: &str, value: &str) -> Result<(), Render
     let header = HeaderName::try_from(format!("ce-{name}"))
         .map_err(|_| RenderError::CloudEvent(format!("attribute '{name}' is not a header name")))?;
     let encoded = utf8_percent_encode(value, HEADER_UNSAFE).to_string();
-    let value = HeaderValue::try_from(encoded)
-        .map_err(|_| RenderError::CloudEvent(format!("attribute '{name}' is not a header value")))?;
+    let value = HeaderValue::try_from(encoded).map_err(|_| {
+        RenderError::CloudEvent(format!("attribute '{name}' is not a header value"))
+    })?;
     headers.insert(header, value);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Action, Schema};
+
+    fn event() -> RegistryEvent {
+        RegistryEvent {
+            id: "e1".into(),
+            event_type: "Microsoft.ContainerRegistry.ImagePushed".into(),
+            action: Action::Push,
+            sender_action: None,
+            registry: None,
+            repository: Some("team/app".into()),
+            tag: Some("v 1".into()),
+            digest: None,
+            media_type: None,
+            size: None,
+            connected_registry: None,
+            time: Some("2024-05-01T08:00:00Z".into()),
+            time_raw: None,
+            schema: Schema::EventGrid,
+            source: None,
+            subject: Some("team/app:v 1 \"ü\" 100%".into()),
+            chart: None,
+            actor: None,
+            request: None,
+            location: None,
+            data_version: None,
+        }
+    }
+
+    #[test]
+    fn binary_headers_are_percent_encoded_per_the_binding() {
+        let (headers, body) = binary(&event()).unwrap();
+        assert_eq!(
+            headers["ce-subject"],
+            "team/app:v%201%20%22%C3%BC%22%20100%25"
+        );
+        assert_eq!(
+            headers["ce-source"], "regrelay",
+            "no source: regrelay's own"
+        );
+        assert_eq!(headers["ce-time"], "2024-05-01T08:00:00Z");
+        assert_eq!(headers["ce-specversion"], "1.0");
+        assert!(!headers.contains_key("ce-datacontenttype"));
+        let data: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(data["tag"], "v 1");
+    }
 }

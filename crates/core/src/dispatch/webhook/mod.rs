@@ -118,7 +118,11 @@ impl Webhook {
         headers.extend(format_headers);
         let id = signing::webhook_id(&event.id, target);
         if let Some(key) = &self.signing {
-            insert(&mut headers, signing::SIGNATURE, key.sign(&id, now_secs, &body))?;
+            insert(
+                &mut headers,
+                signing::SIGNATURE,
+                key.sign(&id, now_secs, &body),
+            )?;
         }
         insert(&mut headers, signing::TIMESTAMP, now_secs.to_string())?;
         insert(&mut headers, signing::ID, id)?;

@@ -37,10 +37,7 @@ impl SigningKey {
             .decode(encoded.trim())
             .map_err(|_| "must be whsec_ followed by base64".to_owned())?;
         if !KEY_BYTES.contains(&key.len()) {
-            return Err(format!(
-                "must decode to 24 to 64 bytes (got {})",
-                key.len()
-            ));
+            return Err(format!("must decode to 24 to 64 bytes (got {})", key.len()));
         }
         Ok(SigningKey(key))
     }
@@ -101,7 +98,10 @@ mod tests {
         let junk = SigningKey::from_secret("whsec_!!!").unwrap_err();
         assert!(!junk.contains("!!!"), "{junk}");
         assert_eq!(
-            format!("{:?}", SigningKey::from_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap()),
+            format!(
+                "{:?}",
+                SigningKey::from_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap()
+            ),
             "SigningKey([redacted])"
         );
     }

@@ -10,7 +10,11 @@ use super::{OPERATORS, Operator};
 const MAX_VALUES: usize = 25;
 
 /// Builds the operator with its operands, or says what is wrong.
-pub fn build(name: &str, value: Option<&Value>, values: Option<&[Value]>) -> Result<Operator, String> {
+pub fn build(
+    name: &str,
+    value: Option<&Value>,
+    values: Option<&[Value]>,
+) -> Result<Operator, String> {
     use Operator::*;
     let op = match name {
         "NumberIn" => NumberIn(many(name, value, values, num)?),
@@ -32,12 +36,22 @@ pub fn build(name: &str, value: Option<&Value>, values: Option<&[Value]>) -> Res
         "StringNotIn" => StringNotIn(many(name, value, values, text)?),
         "IsNullOrUndefined" => none(name, value, values, IsNullOrUndefined)?,
         "IsNotNull" => none(name, value, values, IsNotNull)?,
-        other => return Err(format!("unknown operator '{other}' (one of {})", OPERATORS.join(", "))),
+        other => {
+            return Err(format!(
+                "unknown operator '{other}' (one of {})",
+                OPERATORS.join(", ")
+            ));
+        }
     };
     Ok(op)
 }
 
-fn one<T>(name: &str, value: Option<&Value>, values: Option<&[Value]>, read: fn(&Value) -> Result<T, String>) -> Result<T, String> {
+fn one<T>(
+    name: &str,
+    value: Option<&Value>,
+    values: Option<&[Value]>,
+    read: fn(&Value) -> Result<T, String>,
+) -> Result<T, String> {
     match (value, values) {
         (Some(v), None) => read(v),
         (_, Some(_)) => Err(format!("{name} takes one `value`, not `values`")),
@@ -45,17 +59,30 @@ fn one<T>(name: &str, value: Option<&Value>, values: Option<&[Value]>, read: fn(
     }
 }
 
-fn many<T>(name: &str, value: Option<&Value>, values: Option<&[Value]>, read: fn(&Value) -> Result<T, String>) -> Result<Vec<T>, String> {
+fn many<T>(
+    name: &str,
+    value: Option<&Value>,
+    values: Option<&[Value]>,
+    read: fn(&Value) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
     match (value, values) {
-        (None, Some(vs)) if vs.is_empty() => Err(format!("{name} needs at least one of `values`")),
-        (None, Some(vs)) if vs.len() > MAX_VALUES => Err(format!("{name} takes at most {MAX_VALUES} values, got {}", vs.len())),
+        (None, Some([])) => Err(format!("{name} needs at least one of `values`")),
+        (None, Some(vs)) if vs.len() > MAX_VALUES => Err(format!(
+            "{name} takes at most {MAX_VALUES} values, got {}",
+            vs.len()
+        )),
         (None, Some(vs)) => vs.iter().map(read).collect(),
         (Some(_), _) => Err(format!("{name} takes a list `values`, not `value`")),
         (None, None) => Err(format!("{name} needs `values`")),
     }
 }
 
-fn none(name: &str, value: Option<&Value>, values: Option<&[Value]>, op: Operator) -> Result<Operator, String> {
+fn none(
+    name: &str,
+    value: Option<&Value>,
+    values: Option<&[Value]>,
+    op: Operator,
+) -> Result<Operator, String> {
     if value.is_some() || values.is_some() {
         return Err(format!("{name} takes no value"));
     }
@@ -64,14 +91,22 @@ fn none(name: &str, value: Option<&Value>, values: Option<&[Value]>, op: Operato
 
 fn num(value: &Value) -> Result<f64, String> {
     match value {
-        Value::Number(n) => n.as_f64().ok_or_else(|| format!("{n} is not a usable number")),
-        Value::String(s) => s.trim().parse().map_err(|_| format!("'{s}' is not a number")),
+        Value::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| format!("{n} is not a usable number")),
+        Value::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{s}' is not a number")),
         other => Err(format!("{other} is not a number")),
     }
 }
 
 fn range(value: &Value) -> Result<(f64, f64), String> {
-    let pair = value.as_array().filter(|a| a.len() == 2).ok_or_else(|| format!("{value} is not a [low, high] pair"))?;
+    let pair = value
+        .as_array()
+        .filter(|a| a.len() == 2)
+        .ok_or_else(|| format!("{value} is not a [low, high] pair"))?;
     let (low, high) = (num(&pair[0])?, num(&pair[1])?);
     if low > high {
         return Err(format!("range [{low}, {high}] is empty: low is above high"));
@@ -80,7 +115,9 @@ fn range(value: &Value) -> Result<(f64, f64), String> {
 }
 
 fn boolean(value: &Value) -> Result<bool, String> {
-    value.as_bool().ok_or_else(|| format!("{value} is not true or false"))
+    value
+        .as_bool()
+        .ok_or_else(|| format!("{value} is not true or false"))
 }
 
 /// Strings are compared case-insensitively, so they are stored lower-cased.

@@ -72,7 +72,12 @@ async fn attempt(limiter: Arc<Limiter>, sent: Sent, id: usize, class: AttemptCla
 fn max_in_any_window(times: &[Instant], window: Duration) -> usize {
     times
         .iter()
-        .map(|&start| times.iter().filter(|&&t| t >= start && t < start + window).count())
+        .map(|&start| {
+            times
+                .iter()
+                .filter(|&&t| t >= start && t < start + window)
+                .count()
+        })
         .max()
         .unwrap_or(0)
 }
@@ -82,15 +87,29 @@ async fn burst_of_100_sends_at_most_20_a_minute_and_loses_nothing() {
     let limiter = Arc::new(Limiter::default());
     let sent = Sent::default();
     let tasks: Vec<_> = (0..100)
-        .map(|i| tokio::spawn(attempt(limiter.clone(), sent.clone(), i, AttemptClass::Delivered)))
+        .map(|i| {
+            tokio::spawn(attempt(
+                limiter.clone(),
+                sent.clone(),
+                i,
+                AttemptClass::Delivered,
+            ))
+        })
         .collect();
     for task in tasks {
         assert!(task.await.unwrap().delivered());
     }
     let sent = sent.lock().unwrap().clone();
-    assert!(sent.len() < 30, "events were folded into digests ({} messages)", sent.len());
+    assert!(
+        sent.len() < 30,
+        "events were folded into digests ({} messages)",
+        sent.len()
+    );
     let times: Vec<Instant> = sent.iter().map(|(t, _)| *t).collect();
-    assert!(max_in_any_window(&times, Duration::from_secs(60)) <= 20, "{times:?}");
+    assert!(
+        max_in_any_window(&times, Duration::from_secs(60)) <= 20,
+        "{times:?}"
+    );
     let mut ids: Vec<String> = sent.into_iter().flat_map(|(_, ids)| ids).collect();
     ids.sort();
     let expected: Vec<String> = (0..100).map(|i| event(i).id).collect();
@@ -102,7 +121,11 @@ async fn folded_events_learn_the_digest_failed_and_retry_without_duplicates() {
     let limiter = Arc::new(Limiter::default());
     let sent = Sent::default();
     for i in 0..19 {
-        assert!(attempt(limiter.clone(), sent.clone(), i, AttemptClass::Delivered).await.delivered());
+        assert!(
+            attempt(limiter.clone(), sent.clone(), i, AttemptClass::Delivered)
+                .await
+                .delivered()
+        );
     }
     let failed = attempt(limiter.clone(), sent.clone(), 19, AttemptClass::Retryable).await;
     assert_eq!(failed.class, AttemptClass::Retryable, "the digest failed");
@@ -116,7 +139,10 @@ async fn folded_events_learn_the_digest_failed_and_retry_without_duplicates() {
         .iter()
         .filter(|(_, ids)| ids.contains(&event(19).id))
         .count();
-    assert_eq!(carrying_19, 2, "one failed digest, one delivered, none for the replay");
+    assert_eq!(
+        carrying_19, 2,
+        "one failed digest, one delivered, none for the replay"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -125,7 +151,15 @@ async fn a_held_robot_sends_nothing_until_the_hold_ends() {
     let sent = Sent::default();
     let start = Instant::now();
     limiter.hold("robot", start + Duration::from_secs(600));
-    assert!(attempt(limiter.clone(), sent.clone(), 1, AttemptClass::Delivered).await.delivered());
+    assert!(
+        attempt(limiter.clone(), sent.clone(), 1, AttemptClass::Delivered)
+            .await
+            .delivered()
+    );
     let first = sent.lock().unwrap()[0].0;
-    assert!(first >= start + Duration::from_secs(600), "{:?}", first - start);
+    assert!(
+        first >= start + Duration::from_secs(600),
+        "{:?}",
+        first - start
+    );
 }
