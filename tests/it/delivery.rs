@@ -207,6 +207,7 @@ targets = ["ok", "flaky"]
         .pipeline
         .store()
         .trace("831e1650-001e-001b-66ab-eeb76e069631")
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -242,6 +243,7 @@ async fn permanent_failure_is_dead_lettered_and_the_sender_told_not_to_retry() {
         .pipeline
         .store()
         .pair("f06e3921-301f-42ec-b368-212f7d5354bd", "sink")
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(pair.state, DeliveryState::DeadLettered);
@@ -280,6 +282,7 @@ async fn retry_after_is_honoured_and_timeouts_are_retryable() {
         .pipeline
         .store()
         .trace("ea3a9c28-5b17-40f6-a500-3f02b6829277")
+        .await
         .unwrap()
         .unwrap();
     let errors: Vec<_> = trace

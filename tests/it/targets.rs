@@ -335,7 +335,13 @@ async fn post(app: &App, body: Vec<u8>) -> (u16, Value) {
 }
 
 fn pair_state(app: &App, event_id: &str) -> (DeliveryState, Option<String>) {
-    let pair = app.pipeline.store().pair(event_id, "t").unwrap().unwrap();
+    let pair = app
+        .pipeline
+        .store()
+        .pair(event_id, "t")
+        .await
+        .unwrap()
+        .unwrap();
     (pair.state, pair.reason)
 }
 
@@ -397,7 +403,13 @@ async fn dingtalk_refusals_are_classified_by_errcode() {
         "a minute's wait does not fit the request budget"
     );
     assert_eq!(pair_state(&app, PUSHED_ID).0, DeliveryState::FailedRetrying);
-    let trace = app.pipeline.store().trace(PUSHED_ID).unwrap().unwrap();
+    let trace = app
+        .pipeline
+        .store()
+        .trace(PUSHED_ID)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(trace.attempts[0].retry_after_secs, Some(60));
 }
 

@@ -77,12 +77,13 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                         DeliveryState::parse(&s).with_context(|| format!("unknown state '{s}'"))
                     })
                     .transpose()?;
-                let rows = pipeline.store().list(&ListFilter {
+                let filter = ListFilter {
                     since,
                     repository,
                     state,
                     limit,
-                })?;
+                };
+                let rows = pipeline.store().list(&filter).await?;
                 for row in rows {
                     if json {
                         println!("{}", serde_json::to_string(&row)?);
@@ -99,7 +100,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             Command::Show { id, config, json } => {
                 let pipeline = open(config.as_deref())?;
-                let Some(trace) = pipeline.store().trace(&id)? else {
+                let Some(trace) = pipeline.store().trace(&id).await? else {
                     bail!("no event with id '{id}' in history")
                 };
                 if json {
@@ -121,7 +122,7 @@ fn open(config: Option<&str>) -> anyhow::Result<Pipeline> {
 }
 
 async fn redrive(pipeline: &Pipeline, id: &str, only: Option<&str>) -> anyhow::Result<ExitCode> {
-    let Some(trace) = pipeline.store().trace(id)? else {
+    let Some(trace) = pipeline.store().trace(id).await? else {
         bail!("no event with id '{id}' in history")
     };
     let config = pipeline.config();

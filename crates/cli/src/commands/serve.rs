@@ -28,26 +28,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("binding {}", args.listen))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, "regrelay listening; POST events to http://{address}/api/events");
-        spawn_purger(pipeline.clone());
         axum::serve(listener, regrelay_azure::app(pipeline))
             .with_graceful_shutdown(shutdown())
             .await?;
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// Enforces history retention hourly.
-fn spawn_purger(pipeline: regrelay_core::Pipeline) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            let gone = pipeline.purge_expired();
-            if gone > 0 {
-                tracing::info!(gone, "Purged expired history.");
-            }
-        }
-    });
 }
 
 async fn shutdown() {

@@ -14,7 +14,10 @@ use rand::Rng;
 use super::Pipeline;
 use super::events::Routed;
 use crate::dispatch::{Attempt, AttemptClass, Delivery, Target};
-use crate::store::DeliveryState;
+use crate::store::{Claim, DeliveryState, Lease};
+
+/// How long a claim outlives the delivery budget, so a slow last attempt still holds it.
+const LEASE_MARGIN: Duration = Duration::from_secs(10);
 
 /// How one pair ended in this request.
 #[derive(Debug, Clone)]
@@ -52,7 +55,7 @@ impl Pipeline {
         join_all(pairs.map(|(routed, target)| self.deliver_pair(routed, target, deadline))).await
     }
 
-    /// Delivers one event to one target now, ignoring a dead-letter mark (redrive).
+    /// Delivers one event to one target now, whatever the ledger says (redrive).
     pub async fn redeliver(
         &self,
         event: &crate::event::RegistryEvent,
@@ -60,13 +63,10 @@ impl Pipeline {
         target: &Target,
     ) -> Attempt {
         let deadline = Instant::now() + self.inner.config.delivery.budget;
-        let previous = self
-            .inner
-            .store
-            .pair(&event.id, &target.name)
-            .ok()
-            .flatten()
-            .map_or(0, |p| p.attempts);
+        let previous = match self.inner.store.pair(&event.id, &target.name).await {
+            Ok(pair) => pair.map_or(0, |p| p.attempts),
+            Err(_) => 0,
+        };
         let routed = Routed {
             event: event.clone(),
             raw: raw.to_owned(),
@@ -84,21 +84,21 @@ impl Pipeline {
         deadline: Instant,
     ) -> PairOutcome {
         let event_id = routed.event.id.clone();
-        let ledger = self.inner.store.pair(&event_id, &target.name);
-        let previous = match ledger {
-            Ok(Some(pair))
-                if matches!(
-                    pair.state,
-                    DeliveryState::Delivered | DeliveryState::SkippedDuplicate
-                ) =>
-            {
+        let lease = self.inner.config.delivery.budget + LEASE_MARGIN;
+        let previous = match self.inner.store.claim(&event_id, &target.name, lease).await {
+            Ok(Claim::Acquired { attempts }) => attempts,
+            Ok(Claim::Delivered) => {
                 tracing::info!(event_id = %event_id, target = %target.name, "Already delivered; not sending again.");
                 return outcome(&event_id, target, DeliveryState::SkippedDuplicate, None);
             }
-            Ok(Some(pair)) if pair.state == DeliveryState::DeadLettered => {
-                return outcome(&event_id, target, DeliveryState::DeadLettered, pair.reason);
+            Ok(Claim::DeadLettered { reason }) => {
+                return outcome(&event_id, target, DeliveryState::DeadLettered, reason);
             }
-            Ok(pair) => pair.map_or(0, |p| p.attempts),
+            Ok(Claim::Busy) => {
+                tracing::info!(event_id = %event_id, target = %target.name, "Another instance is delivering this pair; deferring.");
+                let reason = Some("being delivered by another instance".to_owned());
+                return outcome(&event_id, target, DeliveryState::FailedRetrying, reason);
+            }
             Err(error) => {
                 // Without the ledger a send could duplicate; let the sender retry instead.
                 tracing::error!(%error, event_id = %event_id, target = %target.name, "Ledger unavailable; deferring delivery.");
@@ -143,11 +143,13 @@ impl Pipeline {
             let again = state == DeliveryState::FailedRetrying
                 && tries < policy.attempts
                 && Instant::now() + wait < deadline;
-            if let Err(error) = self
+            let lease = if again { Lease::Keep } else { Lease::Release };
+            let recorded = self
                 .inner
                 .store
-                .record_attempt(&routed.event.id, &attempt, state)
-            {
+                .record_attempt(&routed.event.id, &attempt, state, lease)
+                .await;
+            if let Err(error) = recorded {
                 tracing::error!(%error, event_id = %routed.event.id, target = %target.name, "Could not record a delivery attempt.");
             }
             if state == DeliveryState::DeadLettered {

@@ -9,6 +9,7 @@ mod deliver;
 mod events;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use http::{Method, StatusCode};
 use tracing::Instrument;
@@ -45,21 +46,27 @@ struct Inner {
     config: Config,
     dispatcher: Dispatcher,
     store: Store,
+    /// When history was last purged (epoch ms).
+    last_purge: AtomicI64,
 }
 
+/// How often expired history is purged.
+const PURGE_EVERY_MS: i64 = 3_600_000;
+
 impl Pipeline {
-    /// Builds the pipeline: HTTP client, store, and a first purge of expired history.
+    /// Builds the pipeline: HTTP client and store. Expired history is purged by the first request
+    /// and then at most hourly, whichever shell runs the pipeline.
     pub fn new(config: Config) -> Result<Self, PipelineError> {
         let store = Store::open(&config.store)?;
-        let pipeline = Pipeline {
-            inner: Arc::new(Inner {
-                config,
-                dispatcher: Dispatcher::new()?,
-                store,
-            }),
+        let inner = Inner {
+            config,
+            dispatcher: Dispatcher::new()?,
+            store,
+            last_purge: AtomicI64::new(i64::MIN),
         };
-        pipeline.purge_expired();
-        Ok(pipeline)
+        Ok(Pipeline {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The validated config.
@@ -77,13 +84,33 @@ impl Pipeline {
         &self.inner.dispatcher
     }
 
+    /// Purges expired history if the last purge is more than an hour old.
+    async fn purge_if_due(&self) {
+        let now = crate::store::now_millis();
+        let last = self.inner.last_purge.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < PURGE_EVERY_MS {
+            return;
+        }
+        if self
+            .inner
+            .last_purge
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            let gone = self.purge_expired().await;
+            if gone > 0 {
+                tracing::info!(gone, "Purged expired history.");
+            }
+        }
+    }
+
     /// Deletes history older than the configured retention; returns how many events went.
-    pub fn purge_expired(&self) -> usize {
+    pub async fn purge_expired(&self) -> usize {
         let retention = chrono::Duration::from_std(self.inner.config.retention)
             .unwrap_or(chrono::Duration::days(3));
         let cutoff =
             (chrono::Utc::now() - retention).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        match self.inner.store.purge_before(&cutoff) {
+        match self.inner.store.purge_before(&cutoff).await {
             Ok(gone) => gone,
             Err(error) => {
                 tracing::warn!(%error, "Could not purge expired history.");
@@ -96,6 +123,7 @@ impl Pipeline {
     pub async fn handle(&self, request: InboundRequest) -> Reply {
         let span = tracing::info_span!("request", method = %request.method, path = %request.path, status = tracing::field::Empty);
         async {
+            self.purge_if_due().await;
             let reply = self.route(request).await;
             tracing::Span::current().record("status", reply.status.as_u16());
             reply
@@ -123,7 +151,7 @@ impl Pipeline {
             return reply;
         }
         match (request.method.clone(), trace_id) {
-            (Method::GET, Some(id)) => self.trace(id),
+            (Method::GET, Some(id)) => self.trace(id).await,
             (Method::POST, None) => self.receive(request).await,
             (Method::OPTIONS, None) => {
                 crate::handshake::cloud_events_options(&request.headers, &self.inner.config.inbound)
@@ -133,9 +161,9 @@ impl Pipeline {
         }
     }
 
-    fn trace(&self, id: &str) -> Reply {
+    async fn trace(&self, id: &str) -> Reply {
         let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
-        match self.inner.store.trace(&id) {
+        match self.inner.store.trace(&id).await {
             Ok(Some(trace)) => Reply::json(StatusCode::OK, &trace),
             Ok(None) => Reply::error(
                 StatusCode::NOT_FOUND,

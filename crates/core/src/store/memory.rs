@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::model::{EventSummary, overall_state};
-use super::{DeliveryState, EventRecord, ListFilter, PairState, Reception, StoreError, Trace};
+use super::{
+    Claim, DeliveryState, EventRecord, ListFilter, PairState, Reception, StoreError, Trace,
+    decide_claim,
+};
 use crate::dispatch::Attempt;
 
 /// An in-memory store.
@@ -25,6 +28,8 @@ struct Entry {
     receptions: Vec<String>,
     pairs: Vec<PairState>,
     attempts: Vec<Attempt>,
+    /// Claim expiry (epoch ms) per target.
+    leases: HashMap<String, i64>,
 }
 
 impl MemoryStore {
@@ -59,6 +64,7 @@ impl MemoryStore {
                 receptions: Vec::new(),
                 pairs: Vec::new(),
                 attempts: Vec::new(),
+                leases: HashMap::new(),
             });
         if !entry.receptions.contains(&record.reception_id) {
             entry.receptions.push(record.reception_id.clone());
@@ -88,16 +94,43 @@ impl MemoryStore {
             .and_then(|e| e.pairs.iter().find(|p| p.target == target).cloned()))
     }
 
+    pub(crate) fn claim(
+        &self,
+        event_id: &str,
+        target: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Claim, StoreError> {
+        let mut inner = self.lock()?;
+        let Some(entry) = inner.events.get_mut(event_id) else {
+            return Err(StoreError::Backend(format!(
+                "claim for unrecorded event {event_id}"
+            )));
+        };
+        let existing = entry.pairs.iter().find(|p| p.target == target);
+        if let Some(claim) = decide_claim(existing, entry.leases.get(target).copied(), now) {
+            return Ok(claim);
+        }
+        let attempts = existing.map_or(0, |p| p.attempts);
+        pair_mut(entry, target);
+        entry.leases.insert(target.to_owned(), until);
+        Ok(Claim::Acquired { attempts })
+    }
+
     pub(crate) fn record_attempt(
         &self,
         event_id: &str,
         attempt: &Attempt,
         state: DeliveryState,
+        release: bool,
     ) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         let Some(entry) = inner.events.get_mut(event_id) else {
             return Ok(());
         };
+        if release {
+            entry.leases.remove(&attempt.target);
+        }
         entry.attempts.push(attempt.clone());
         let pair = pair_mut(entry, &attempt.target);
         pair.attempts += 1;
@@ -115,6 +148,7 @@ impl MemoryStore {
     ) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         if let Some(entry) = inner.events.get_mut(event_id) {
+            entry.leases.remove(target);
             let pair = pair_mut(entry, target);
             pair.state = state;
             pair.reason = reason.map(str::to_owned);

@@ -34,14 +34,44 @@ pub enum Store {
     Sqlite(sqlite::SqliteStore),
 }
 
+/// Calls a backend method: the embedded backends answer synchronously (microseconds), the remote
+/// ones over HTTP.
 macro_rules! each {
-    ($self:ident, $s:ident => $body:expr) => {
+    ($self:ident, $s:ident => $call:expr) => {
         match $self {
-            Store::Memory($s) => $body,
+            Store::Memory($s) => $call,
             #[cfg(feature = "sqlite")]
-            Store::Sqlite($s) => $body,
+            Store::Sqlite($s) => $call,
         }
     };
+}
+
+/// What [`Store::claim`] found for an (event, target) pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This caller may deliver; `attempts` were made before.
+    Acquired {
+        /// Attempts already recorded for the pair.
+        attempts: u32,
+    },
+    /// The target already has the event: do not send again.
+    Delivered,
+    /// The pair was dead-lettered; only an explicit redrive sends it again.
+    DeadLettered {
+        /// Why.
+        reason: Option<String>,
+    },
+    /// Another instance is delivering this pair right now.
+    Busy,
+}
+
+/// Whether [`Store::record_attempt`] ends this caller's claim on the pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// More attempts follow within this invocation: keep the claim.
+    Keep,
+    /// This was the last attempt of this invocation: release the claim.
+    Release,
 }
 
 impl Store {
@@ -61,33 +91,52 @@ impl Store {
     }
 
     /// Records a request as received.
-    pub fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
+    pub async fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
         each!(self, s => s.record_reception(reception))
     }
 
     /// Records a normalized event and its rule decisions; a redelivered event keeps its first record
     /// and gains a link to the new reception.
-    pub fn record_event(&self, record: &EventRecord) -> Result<(), StoreError> {
+    pub async fn record_event(&self, record: &EventRecord) -> Result<(), StoreError> {
         each!(self, s => s.record_event(record))
     }
 
-    /// The state of one (event, target) pair, if any attempt or decision was recorded.
-    pub fn pair(&self, event_id: &str, target: &str) -> Result<Option<PairState>, StoreError> {
+    /// Atomically claims an (event, target) pair for delivery for `lease`, unless it was delivered,
+    /// dead-lettered, or is claimed by another instance whose lease has not run out. This is what
+    /// keeps concurrent retries of one event on several instances from sending twice.
+    pub async fn claim(
+        &self,
+        event_id: &str,
+        target: &str,
+        lease: std::time::Duration,
+    ) -> Result<Claim, StoreError> {
+        let now = now_millis();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        each!(self, s => s.claim(event_id, target, now, until))
+    }
+
+    /// The ledger entry of one pair, if any.
+    pub async fn pair(
+        &self,
+        event_id: &str,
+        target: &str,
+    ) -> Result<Option<PairState>, StoreError> {
         each!(self, s => s.pair(event_id, target))
     }
 
-    /// Records an attempt and the pair's resulting state.
-    pub fn record_attempt(
+    /// Records an attempt and the pair's resulting state; [`Lease::Release`] ends the claim.
+    pub async fn record_attempt(
         &self,
         event_id: &str,
         attempt: &Attempt,
         state: DeliveryState,
+        lease: Lease,
     ) -> Result<(), StoreError> {
-        each!(self, s => s.record_attempt(event_id, attempt, state))
+        each!(self, s => s.record_attempt(event_id, attempt, state, lease == Lease::Release))
     }
 
-    /// Sets a pair's state without an attempt (skipped duplicate, dead-lettered after the last try).
-    pub fn set_state(
+    /// Sets a pair's state without an attempt (and releases any claim).
+    pub async fn set_state(
         &self,
         event_id: &str,
         target: &str,
@@ -98,17 +147,48 @@ impl Store {
     }
 
     /// Everything known about one event.
-    pub fn trace(&self, event_id: &str) -> Result<Option<Trace>, StoreError> {
+    pub async fn trace(&self, event_id: &str) -> Result<Option<Trace>, StoreError> {
         each!(self, s => s.trace(event_id))
     }
 
     /// Recent events, newest first.
-    pub fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
+    pub async fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
         each!(self, s => s.list(filter))
     }
 
     /// Deletes records received before `cutoff` (RFC 3339); returns how many events went.
-    pub fn purge_before(&self, cutoff: &str) -> Result<usize, StoreError> {
+    pub async fn purge_before(&self, cutoff: &str) -> Result<usize, StoreError> {
         each!(self, s => s.purge_before(cutoff))
     }
 }
+
+/// Milliseconds since the Unix epoch.
+pub fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The claim decision every backend applies to a pair's current row.
+pub(crate) fn decide_claim(
+    existing: Option<&PairState>,
+    lease_until: Option<i64>,
+    now: i64,
+) -> Option<Claim> {
+    match existing {
+        Some(p)
+            if matches!(
+                p.state,
+                DeliveryState::Delivered | DeliveryState::SkippedDuplicate
+            ) =>
+        {
+            Some(Claim::Delivered)
+        }
+        Some(p) if p.state == DeliveryState::DeadLettered => Some(Claim::DeadLettered {
+            reason: p.reason.clone(),
+        }),
+        _ if lease_until.is_some_and(|until| until > now) => Some(Claim::Busy),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -10,7 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::memory::summary;
 use super::{
-    DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError, Trace,
+    Claim, DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError,
+    Trace, decide_claim,
 };
 use crate::dispatch::Attempt;
 
@@ -22,7 +23,7 @@ CREATE TABLE IF NOT EXISTS receptions (id TEXT PRIMARY KEY, received_at TEXT NOT
 CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, received_at TEXT NOT NULL, repository TEXT, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_received ON events (received_at);
 CREATE TABLE IF NOT EXISTS event_receptions (event_id TEXT NOT NULL, reception_id TEXT NOT NULL, PRIMARY KEY (event_id, reception_id));
-CREATE TABLE IF NOT EXISTS pairs (event_id TEXT NOT NULL, target TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, PRIMARY KEY (event_id, target));
+CREATE TABLE IF NOT EXISTS pairs (event_id TEXT NOT NULL, target TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, lease_until INTEGER, PRIMARY KEY (event_id, target));
 CREATE TABLE IF NOT EXISTS attempts (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_event ON attempts (event_id);
 ";
@@ -51,6 +52,8 @@ impl SqliteStore {
         let conn = Connection::open(path)
             .map_err(|e| StoreError::Backend(format!("cannot open {path}: {e}")))?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        // Files created before claims existed lack the column; adding it twice is harmless.
+        let _ = conn.execute("ALTER TABLE pairs ADD COLUMN lease_until INTEGER", []);
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -117,11 +120,50 @@ impl SqliteStore {
         .map_err(backend)
     }
 
+    pub(crate) fn claim(
+        &self,
+        event_id: &str,
+        target: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Claim, StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let row = tx
+            .query_row(
+                "SELECT target, state, attempts, reason, lease_until FROM pairs WHERE event_id = ?1 AND target = ?2",
+                params![event_id, target],
+                |r| Ok((row_to_pair(r)?, r.get::<_, Option<i64>>(4)?)),
+            )
+            .optional()
+            .map_err(backend)?;
+        let (existing, lease) = match &row {
+            Some((pair, lease)) => (Some(pair), *lease),
+            None => (None, None),
+        };
+        if let Some(claim) = decide_claim(existing, lease, now) {
+            return Ok(claim);
+        }
+        tx.execute(
+            "INSERT INTO pairs (event_id, target, state, lease_until) VALUES (?1, ?2, 'pending', ?3)
+             ON CONFLICT (event_id, target) DO UPDATE SET lease_until = ?3",
+            params![event_id, target, until],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(Claim::Acquired {
+            attempts: existing.map_or(0, |p| p.attempts),
+        })
+    }
+
     pub(crate) fn record_attempt(
         &self,
         event_id: &str,
         attempt: &Attempt,
         state: DeliveryState,
+        release: bool,
     ) -> Result<(), StoreError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(backend)?;
@@ -132,8 +174,9 @@ impl SqliteStore {
         .map_err(backend)?;
         tx.execute(
             "INSERT INTO pairs (event_id, target, state, attempts, reason) VALUES (?1, ?2, ?3, 1, ?4)
-             ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, attempts = attempts + 1, reason = ?4",
-            params![event_id, attempt.target, state.as_str(), attempt.error],
+             ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, attempts = attempts + 1, reason = ?4,
+             lease_until = CASE WHEN ?5 THEN NULL ELSE lease_until END",
+            params![event_id, attempt.target, state.as_str(), attempt.error, release],
         )
         .map_err(backend)?;
         tx.commit().map_err(backend)
@@ -149,7 +192,7 @@ impl SqliteStore {
         let conn = self.lock()?;
         conn.execute(
             "INSERT INTO pairs (event_id, target, state, reason) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, reason = ?4",
+             ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, reason = ?4, lease_until = NULL",
             params![event_id, target, state.as_str(), reason],
         )
         .map_err(backend)?;

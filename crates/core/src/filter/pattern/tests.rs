@@ -1,5 +1,5 @@
 use super::Pattern;
-use crate::event::{Action, RegistryEvent, Schema};
+use crate::event::{Action, RegistryEvent};
 
 fn event(
     action: Action,
@@ -7,29 +7,11 @@ fn event(
     tag: Option<&str>,
     digest: Option<&str>,
 ) -> RegistryEvent {
-    RegistryEvent {
-        id: "e1".into(),
-        event_type: "Microsoft.ContainerRegistry.ImagePushed".into(),
-        action,
-        sender_action: None,
-        registry: None,
-        repository: Some(repository.into()),
-        tag: tag.map(Into::into),
-        digest: digest.map(Into::into),
-        media_type: None,
-        size: None,
-        connected_registry: None,
-        time: None,
-        time_raw: None,
-        schema: Schema::EventGrid,
-        source: None,
-        subject: None,
-        chart: None,
-        actor: None,
-        request: None,
-        location: None,
-        data_version: None,
-    }
+    serde_json::from_value(serde_json::json!({
+        "id": "e1", "type": "Microsoft.ContainerRegistry.ImagePushed", "action": action,
+        "schema": "event_grid", "repository": repository, "tag": tag, "digest": digest
+    }))
+    .unwrap()
 }
 
 fn check(pattern: &str, cases: &[(RegistryEvent, bool)]) {
