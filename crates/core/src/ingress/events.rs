@@ -37,14 +37,16 @@ impl Pipeline {
                 "body of {} bytes exceeds the limit of {max} bytes",
                 request.body.len()
             );
-            return self.rejected(&mut reception, StatusCode::PAYLOAD_TOO_LARGE, &message);
+            return self
+                .rejected(&mut reception, StatusCode::PAYLOAD_TOO_LARGE, &message)
+                .await;
         }
         let delivery_kind = request
             .headers
             .get(event_grid::HEADER_EVENT_TYPE)
             .and_then(|v| v.to_str().ok());
         if delivery_kind == Some(event_grid::DELIVERY_DELETION) {
-            return self.acknowledged(&mut reception, "deletion");
+            return self.acknowledged(&mut reception, "deletion").await;
         }
         let inbound = match schema::parse(&request.headers, &request.body) {
             Ok(inbound) => inbound,
@@ -54,7 +56,9 @@ impl Pipeline {
                 } else {
                     StatusCode::BAD_REQUEST
                 };
-                return self.rejected(&mut reception, status, &error.to_string());
+                return self
+                    .rejected(&mut reception, status, &error.to_string())
+                    .await;
             }
         };
         reception.format = Some(inbound.format.as_str().to_owned());
@@ -66,7 +70,7 @@ impl Pipeline {
                 Classified::Validation { code, .. } => {
                     reception.kind = "validation".into();
                     let reply = handshake::event_grid_validation(code.as_deref());
-                    self.save_reception(&mut reception, reply.status);
+                    self.save_reception(&mut reception, reply.status).await;
                     tracing::info!(
                         status = reply.status.as_u16(),
                         "Answered Event Grid subscription validation."
@@ -80,7 +84,7 @@ impl Pipeline {
                 }
                 Classified::Registry(event) => {
                     if seen.insert(event.id.clone()) {
-                        routed.push(self.decide(*event, parsed.raw.get(), &reception));
+                        routed.push(self.decide(*event, parsed.raw.get(), &reception).await);
                     } else {
                         tracing::info!(event_id = %event.id, "Dropped a duplicate id within one batch.");
                     }
@@ -90,16 +94,15 @@ impl Pipeline {
         reception.event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
         let outcomes = self.deliver_all(&routed).await;
         let reply = summarize(routed.len(), ignored, &outcomes);
-        self.save_reception(&mut reception, reply.status);
+        self.save_reception(&mut reception, reply.status).await;
         reply
     }
 
     /// Runs the rules on one event and records the event with every decision.
-    fn decide(&self, event: RegistryEvent, raw: &str, reception: &Reception) -> Routed {
+    async fn decide(&self, event: RegistryEvent, raw: &str, reception: &Reception) -> Routed {
         let config = &self.inner.config;
         let (decisions, targets) = filter::decide(&config.rules, &Subject::new(&event, raw));
-        let _span = tracing::info_span!("event", event_id = %event.id).entered();
-        tracing::info!(action = %event.action, repository = event.repository.as_deref().unwrap_or(""), targets = targets.len(), "Received a registry event.");
+        tracing::info!(event_id = %event.id, action = %event.action, repository = event.repository.as_deref().unwrap_or(""), targets = targets.len(), "Received a registry event.");
         let record = EventRecord {
             event,
             raw: raw.to_owned(),
@@ -111,7 +114,7 @@ impl Pipeline {
                 .collect(),
             reception_id: reception.id.clone(),
         };
-        if let Err(error) = self.inner.store.record_event(&record) {
+        if let Err(error) = self.inner.store.record_event(&record).await {
             tracing::error!(%error, "Could not record the event in history.");
         }
         Routed {
@@ -121,7 +124,12 @@ impl Pipeline {
         }
     }
 
-    fn rejected(&self, reception: &mut Reception, status: StatusCode, message: &str) -> Reply {
+    async fn rejected(
+        &self,
+        reception: &mut Reception,
+        status: StatusCode,
+        message: &str,
+    ) -> Reply {
         tracing::warn!(
             status = status.as_u16(),
             error = message,
@@ -129,19 +137,19 @@ impl Pipeline {
         );
         reception.kind = "rejected".into();
         reception.error = Some(message.to_owned());
-        self.save_reception(reception, status);
+        self.save_reception(reception, status).await;
         Reply::error(status, message)
     }
 
-    fn acknowledged(&self, reception: &mut Reception, kind: &str) -> Reply {
+    async fn acknowledged(&self, reception: &mut Reception, kind: &str) -> Reply {
         reception.kind = kind.to_owned();
-        self.save_reception(reception, StatusCode::OK);
+        self.save_reception(reception, StatusCode::OK).await;
         Reply::json(StatusCode::OK, &json!({ "acknowledged": kind }))
     }
 
-    fn save_reception(&self, reception: &mut Reception, status: StatusCode) {
+    async fn save_reception(&self, reception: &mut Reception, status: StatusCode) {
         reception.status = status.as_u16();
-        if let Err(error) = self.inner.store.record_reception(reception) {
+        if let Err(error) = self.inner.store.record_reception(reception).await {
             tracing::error!(%error, "Could not record the request in history.");
         }
     }
