@@ -8,6 +8,9 @@ mod cli; // the regrelay binary: normalize, simulate, serve + events show
 mod delivery; // fan-out over real HTTP: ledger, retries, dead letters, replies to senders
 mod handshake; // Event Grid validation/deletion and the CloudEvents OPTIONS handshake over HTTP
 mod lambda; // the Lambda handler fed lambda_http's own request shapes
+mod ledger; // concurrent duplicates, a kill mid fan-out, a short soak with restarts
 mod normalize; // every fixture against its golden normalized output
 mod rules; // rules as operators write them, on the seed documents' events
+mod sources; // every inbound source through serve with its real headers; SNS handshake and signatures
+mod stores; // the Azure Table and DynamoDB stores against Azurite and moto (scripts/emulators.sh)
 mod targets; // each target kind against a loopback receiver that verifies what the real service verifies

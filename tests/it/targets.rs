@@ -334,7 +334,7 @@ async fn post(app: &App, body: Vec<u8>) -> (u16, Value) {
     (status, reply.json().await.unwrap_or(Value::Null))
 }
 
-fn pair_state(app: &App, event_id: &str) -> (DeliveryState, Option<String>) {
+async fn pair_state(app: &App, event_id: &str) -> (DeliveryState, Option<String>) {
     let pair = app
         .pipeline
         .store()
@@ -371,7 +371,7 @@ async fn dingtalk_signed_messages_of_each_type_are_accepted() {
         assert_eq!(status, 200, "{message}: {body}");
         let got = robot_rx.clean();
         assert_eq!(got.len(), 1, "{message}");
-        assert_eq!(pair_state(&app, PUSHED_ID).0, DeliveryState::Delivered);
+        assert_eq!(pair_state(&app, PUSHED_ID).await.0, DeliveryState::Delivered);
         let sent = got[0].json();
         if msgtype != "actionCard" {
             assert_eq!(sent["at"]["atMobiles"][0], "13800000000", "{sent}");
@@ -388,7 +388,7 @@ async fn dingtalk_refusals_are_classified_by_errcode() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["dead_lettered"], 1, "{body}");
     assert_eq!(robot_rx.seen().len(), 1, "no retry of a permanent refusal");
-    let (state, reason) = pair_state(&app, PUSHED_ID);
+    let (state, reason) = pair_state(&app, PUSHED_ID).await;
     assert_eq!(state, DeliveryState::DeadLettered);
     assert!(reason.unwrap().contains("310000"));
 
@@ -402,7 +402,7 @@ async fn dingtalk_refusals_are_classified_by_errcode() {
         1,
         "a minute's wait does not fit the request budget"
     );
-    assert_eq!(pair_state(&app, PUSHED_ID).0, DeliveryState::FailedRetrying);
+    assert_eq!(pair_state(&app, PUSHED_ID).await.0, DeliveryState::FailedRetrying);
     let trace = app
         .pipeline
         .store()
@@ -440,7 +440,7 @@ async fn dingtalk_burst_is_folded_into_a_digest() {
         let carriers = texts.iter().filter(|t| t.contains(&reference)).count();
         assert_eq!(carriers, 1, "b{i} is in exactly one message");
         assert_eq!(
-            pair_state(&app, &format!("burst-{i}")).0,
+            pair_state(&app, &format!("burst-{i}")).await.0,
             DeliveryState::Delivered
         );
     }
@@ -662,7 +662,7 @@ async fn slack_needs_ok_and_its_4xx_are_permanent() {
     .await;
     assert_eq!(post(&app, fixture(PUSHED)).await.0, 200);
     assert_eq!(slack.clean().len(), 1);
-    assert_eq!(pair_state(&app, PUSHED_ID).0, DeliveryState::Delivered);
+    assert_eq!(pair_state(&app, PUSHED_ID).await.0, DeliveryState::Delivered);
 
     let archived = Checker::start(|_| ok(410, "channel_is_archived")).await;
     let app = app_with(&format!(
@@ -672,7 +672,7 @@ async fn slack_needs_ok_and_its_4xx_are_permanent() {
     .await;
     let (status, body) = post(&app, fixture(PUSHED)).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(pair_state(&app, PUSHED_ID).0, DeliveryState::DeadLettered);
+    assert_eq!(pair_state(&app, PUSHED_ID).await.0, DeliveryState::DeadLettered);
     assert_eq!(archived.seen().len(), 1);
 }
 

@@ -17,6 +17,10 @@ use regrelay_core::{Pipeline, config};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub mod flaky;
+pub mod process;
+pub mod soak;
+
 /// The repository root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -275,17 +279,15 @@ targets = ["sink"]
     )
 }
 
-/// A built binary of the workspace (`regrelay`, `regrelay-azure`), next to the test binary.
+/// A built binary of the workspace (`regrelay`, `regrelay-azure`): beside the running executable
+/// (a `bin` of this package) or one level up (the test binary lives in `deps/`).
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test exe path");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run `cargo build --workspace --bins` first (the README's test command does)",
-        path.display()
-    );
-    path
+    let dirs = exe.ancestors().skip(1).take(2);
+    let found = dirs.map(|dir| dir.join(name)).find(|path| path.exists());
+    found.unwrap_or_else(|| {
+        panic!("{name} is not built next to {}: run `cargo build --workspace --bins` first (the README's test command does)", exe.display())
+    })
 }
 
 /// A free loopback port (bound then released).

@@ -16,9 +16,6 @@ use super::events::Routed;
 use crate::dispatch::{Attempt, AttemptClass, Delivery, Target};
 use crate::store::{Claim, DeliveryState, Lease};
 
-/// How long a claim outlives the delivery budget, so a slow last attempt still holds it.
-const LEASE_MARGIN: Duration = Duration::from_secs(10);
-
 /// How one pair ended in this request.
 #[derive(Debug, Clone)]
 pub(super) struct PairOutcome {
@@ -55,6 +52,19 @@ impl Pipeline {
         join_all(pairs.map(|(routed, target)| self.deliver_pair(routed, target, deadline))).await
     }
 
+    /// How long a claim lasts: the delivery budget plus the longest target timeout, so the last
+    /// attempt of a budget still holds it. A crashed instance's claims expire after this.
+    fn lease(&self) -> Duration {
+        let config = &self.inner.config;
+        let longest = config
+            .targets
+            .iter()
+            .map(|t| t.kind.timeout())
+            .max()
+            .unwrap_or_default();
+        config.delivery.budget + longest
+    }
+
     /// Delivers one event to one target now, whatever the ledger says (redrive).
     pub async fn redeliver(
         &self,
@@ -84,7 +94,7 @@ impl Pipeline {
         deadline: Instant,
     ) -> PairOutcome {
         let event_id = routed.event.id.clone();
-        let lease = self.inner.config.delivery.budget + LEASE_MARGIN;
+        let lease = self.lease();
         let previous = match self.inner.store.claim(&event_id, &target.name, lease).await {
             Ok(Claim::Acquired { attempts }) => attempts,
             Ok(Claim::Delivered) => {
