@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use regrelay_core::config::StoreConfig;
+use regrelay_core::store::{DeliveryState, Store};
 use regrelay_tests::process::ServeProcess;
 use regrelay_tests::soak::{SoakParams, run};
 use regrelay_tests::{App, Receiver, Scripted, client, fixture};
@@ -50,11 +52,12 @@ async fn a_process_killed_mid_fan_out_finishes_on_the_senders_retry_without_rese
     .await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("regrelay.toml");
+    let db = dir.path().join("h.db");
     std::fs::write(
         &config,
         format!(
             "[store]\nkind = \"sqlite\"\npath = \"{}\"\n[delivery]\nattempts = 1\nbudget = \"1s\"\n[[targets]]\nname = \"fast\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"1s\"\n[[targets]]\nname = \"hanging\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"1s\"\n[[rules]]\nname = \"all\"\ntargets = [\"fast\", \"hanging\"]\n",
-            dir.path().join("h.db").display(),
+            db.display(),
             fast.url("/f"),
             hanging.url("/h")
         ),
@@ -70,9 +73,26 @@ async fn a_process_killed_mid_fan_out_finishes_on_the_senders_retry_without_rese
             .send()
             .await
     });
-    // Kill while the hanging target holds the fan-out open (the fast one has answered).
+    // Kill while the hanging target holds the fan-out open, once the fast one's reply is in the
+    // ledger (the window between a reply and its ledger write is the one a kill can repeat).
     assert_eq!(fast.wait_for(1).await.len(), 1);
     assert_eq!(hanging.wait_for(1).await.len(), 1);
+    let ledger = Store::open(&StoreConfig::Sqlite {
+        path: db.display().to_string(),
+    })
+    .unwrap();
+    let id = "831e1650-001e-001b-66ab-eeb76e069631";
+    for _ in 0..200 {
+        if ledger
+            .pair(id, "fast")
+            .await
+            .unwrap()
+            .is_some_and(|p| p.state == DeliveryState::Delivered)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     server.kill();
     assert!(
         first.await.unwrap().is_err(),

@@ -11,7 +11,17 @@ use regrelay_tests::{fixture, fixture_path, golden};
 /// Fixtures under `tests/fixtures` (JSON payloads only), relative paths, sorted.
 fn payload_fixtures() -> Vec<String> {
     let mut names = Vec::new();
-    for dir in ["seeds", "event_grid", "cloudevents"] {
+    for dir in [
+        "seeds",
+        "event_grid",
+        "cloudevents",
+        "ecr",
+        "distribution",
+        "harbor",
+        "docker_hub",
+        "acr_webhook",
+        "alibaba",
+    ] {
         let entries = std::fs::read_dir(fixture_path(dir)).expect("fixture dir");
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();

@@ -371,7 +371,10 @@ async fn dingtalk_signed_messages_of_each_type_are_accepted() {
         assert_eq!(status, 200, "{message}: {body}");
         let got = robot_rx.clean();
         assert_eq!(got.len(), 1, "{message}");
-        assert_eq!(pair_state(&app, PUSHED_ID).await.0, DeliveryState::Delivered);
+        assert_eq!(
+            pair_state(&app, PUSHED_ID).await.0,
+            DeliveryState::Delivered
+        );
         let sent = got[0].json();
         if msgtype != "actionCard" {
             assert_eq!(sent["at"]["atMobiles"][0], "13800000000", "{sent}");
@@ -402,7 +405,10 @@ async fn dingtalk_refusals_are_classified_by_errcode() {
         1,
         "a minute's wait does not fit the request budget"
     );
-    assert_eq!(pair_state(&app, PUSHED_ID).await.0, DeliveryState::FailedRetrying);
+    assert_eq!(
+        pair_state(&app, PUSHED_ID).await.0,
+        DeliveryState::FailedRetrying
+    );
     let trace = app
         .pipeline
         .store()
@@ -662,7 +668,10 @@ async fn slack_needs_ok_and_its_4xx_are_permanent() {
     .await;
     assert_eq!(post(&app, fixture(PUSHED)).await.0, 200);
     assert_eq!(slack.clean().len(), 1);
-    assert_eq!(pair_state(&app, PUSHED_ID).await.0, DeliveryState::Delivered);
+    assert_eq!(
+        pair_state(&app, PUSHED_ID).await.0,
+        DeliveryState::Delivered
+    );
 
     let archived = Checker::start(|_| ok(410, "channel_is_archived")).await;
     let app = app_with(&format!(
@@ -672,7 +681,10 @@ async fn slack_needs_ok_and_its_4xx_are_permanent() {
     .await;
     let (status, body) = post(&app, fixture(PUSHED)).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(pair_state(&app, PUSHED_ID).await.0, DeliveryState::DeadLettered);
+    assert_eq!(
+        pair_state(&app, PUSHED_ID).await.0,
+        DeliveryState::DeadLettered
+    );
     assert_eq!(archived.seen().len(), 1);
 }
 

@@ -45,7 +45,10 @@ pub struct SoakReport {
     pub delivered: usize,
     /// Extra accepted copies after a kill came between the first copy and this one.
     pub duplicates_after_kill: usize,
-    /// Extra accepted copies with no kill in between (must be 0).
+    /// Extra accepted copies after regrelay's request timed out although the target accepted it
+    /// (no HTTP target can be told "exactly once"; the stable `webhook-id` lets it drop these).
+    pub duplicates_after_timeout: usize,
+    /// Extra accepted copies with neither a kill nor a timeout to explain them (must be 0).
     pub duplicates_other: usize,
     /// Events with a dead-lettered pair.
     pub dead_lettered: usize,
@@ -55,6 +58,8 @@ pub struct SoakReport {
     pub restarts: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// (event, target) of the duplicates not explained by a kill, before timeouts are looked up.
+    pub unexplained: Vec<(String, String)>,
 }
 
 impl fmt::Display for SoakReport {
@@ -65,6 +70,11 @@ impl fmt::Display for SoakReport {
         writeln!(f, "deliveries expected:    {}", self.expected)?;
         writeln!(f, "delivered:              {}", self.delivered)?;
         writeln!(f, "duplicates (kill):      {}", self.duplicates_after_kill)?;
+        writeln!(
+            f,
+            "duplicates (timeout):   {}",
+            self.duplicates_after_timeout
+        )?;
         writeln!(f, "duplicates (other):     {}", self.duplicates_other)?;
         writeln!(f, "dead-lettered:          {}", self.dead_lettered)?;
         writeln!(f, "lost:                   {}", self.lost)?;
@@ -83,7 +93,7 @@ fn config(dir: &std::path::Path, receiver: &FlakyReceiver, targets: usize) -> st
     );
     let names: Vec<String> = (0..targets).map(|i| format!("t{i}")).collect();
     for name in &names {
-        text.push_str(&format!("[[targets]]\nname = \"{name}\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"1s\"\n\n", receiver.url(name)));
+        text.push_str(&format!("[[targets]]\nname = \"{name}\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"5s\"\n\n", receiver.url(name)));
     }
     let list = names
         .iter()
@@ -151,9 +161,17 @@ pub async fn run(params: &SoakParams) -> SoakReport {
         let _ = sender.await;
     }
     server.kill();
+    let store = open_store(dir.path());
     let mut report = tally(&receiver.receipts(), &kills, params);
+    explain_timeouts(
+        &store,
+        &mut report.unexplained,
+        &mut report.duplicates_after_timeout,
+    )
+    .await;
+    report.duplicates_other = report.unexplained.len();
     report.requests = requests.load(Ordering::Relaxed);
-    report.dead_lettered = dead_lettered(dir.path()).await;
+    report.dead_lettered = dead_lettered(&store).await;
     report.elapsed = started.elapsed();
     report
 }
@@ -213,7 +231,7 @@ fn tally(receipts: &[crate::flaky::Receipt], kills: &[Instant], params: &SoakPar
         restarts: kills.len(),
         ..SoakReport::default()
     };
-    for times in accepted.values_mut() {
+    for ((event, target), times) in &mut accepted {
         times.sort();
         report.delivered += 1;
         let first = times[0];
@@ -221,7 +239,9 @@ fn tally(receipts: &[crate::flaky::Receipt], kills: &[Instant], params: &SoakPar
             if kills.iter().any(|k| *k >= first && k <= later) {
                 report.duplicates_after_kill += 1;
             } else {
-                report.duplicates_other += 1;
+                report
+                    .unexplained
+                    .push(((*event).to_owned(), (*target).to_owned()));
             }
         }
     }
@@ -229,11 +249,42 @@ fn tally(receipts: &[crate::flaky::Receipt], kills: &[Instant], params: &SoakPar
     report
 }
 
-async fn dead_lettered(dir: &std::path::Path) -> usize {
+fn open_store(dir: &std::path::Path) -> Option<regrelay_core::store::Store> {
     let path = dir.join("soak.db").display().to_string();
-    let Ok(store) =
-        regrelay_core::store::Store::open(&regrelay_core::config::StoreConfig::Sqlite { path })
-    else {
+    regrelay_core::store::Store::open(&regrelay_core::config::StoreConfig::Sqlite { path }).ok()
+}
+
+/// Moves the duplicates whose pair has a timed-out attempt on record into the timeout count.
+async fn explain_timeouts(
+    store: &Option<regrelay_core::store::Store>,
+    unexplained: &mut Vec<(String, String)>,
+    timeouts: &mut usize,
+) {
+    let Some(store) = store else { return };
+    let mut still = Vec::new();
+    for (event, target) in unexplained.drain(..) {
+        let timed_out = store
+            .trace(&event)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|trace| {
+                trace
+                    .attempts
+                    .iter()
+                    .any(|a| a.target == target && a.error.as_deref() == Some("timed out"))
+            });
+        if timed_out {
+            *timeouts += 1;
+        } else {
+            still.push((event, target));
+        }
+    }
+    *unexplained = still;
+}
+
+async fn dead_lettered(store: &Option<regrelay_core::store::Store>) -> usize {
+    let Some(store) = store else {
         return usize::MAX;
     };
     let filter = regrelay_core::store::ListFilter {

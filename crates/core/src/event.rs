@@ -1,10 +1,18 @@
 //! The normalized model: one [`RegistryEvent`] per registry action, whatever the sender and schema.
 //!
 //! This module owns the shape users see (`regrelay normalize`, webhook bodies, history) and the closed
-//! sets it uses ([`Action`], [`Schema`]). It does no parsing: `normalize` fills it from `schema` types.
-//! Absent values are `None` (serialized as `null`), never invented.
+//! sets it uses ([`Action`], [`Outcome`], [`Schema`], [`RegistryKind`]). It does no parsing:
+//! `normalize` fills it from `schema` types. Absent values are `None` (serialized as `null`), never
+//! invented; the few derived values (ECR login server, ids of senders that give none) are documented
+//! in `docs/sources.md`.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+mod kinds;
+
+pub use kinds::{Action, Outcome, RegistryKind, Schema};
 
 /// A container-registry event in regrelay's registry-aware model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,8 +26,24 @@ pub struct RegistryEvent {
     pub action: Action,
     /// The sender's own `data.action` string, exactly as given.
     pub sender_action: Option<String>,
-    /// Registry login server when the event carries one, else the registry name from topic/source.
+    /// How the operation ended, for operations that report it (scans, builds, syncs, ECR actions).
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    /// The sender's own status string behind `outcome`, exactly as given (`SUCCESS`, `COMPLETE`…).
+    #[serde(default)]
+    pub sender_status: Option<String>,
+    /// Which registry product the event comes from.
+    #[serde(default)]
+    pub registry_kind: RegistryKind,
+    /// Registry login server when the event carries one, else the registry or instance name.
     pub registry: Option<String>,
+    /// Registry instance id, where the registry has instances (Alibaba ACR EE `cri-…`).
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// Namespace or project as the sender names it (Harbor project, Alibaba and Docker Hub
+    /// namespace); `repository` is still the full path.
+    #[serde(default)]
+    pub namespace: Option<String>,
     /// Repository name, e.g. `team/app`.
     pub repository: Option<String>,
     /// Tag, when the action concerns a tag (absent on deletes by digest).
@@ -48,10 +72,29 @@ pub struct RegistryEvent {
     pub actor: Option<String>,
     /// The registry request that caused the event.
     pub request: Option<RequestInfo>,
-    /// Azure region of the registry (`data.location`), when given.
+    /// Region of the registry (Azure `data.location`, AWS `region`, Alibaba `RegionId`), when given.
     pub location: Option<String>,
+    /// Cloud account owning the registry (AWS account id, Alibaba account id), when given.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Vulnerability counts, on scan events that carry them.
+    #[serde(default)]
+    pub scan: Option<ScanSummary>,
     /// Event Grid `dataVersion` (2.0 for connected-registry events).
     pub data_version: Option<String>,
+}
+
+/// What a vulnerability scan found, as far as the sender says.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScanSummary {
+    /// Findings per severity, keys lower-case (`critical`, `high`, `medium`, `low`, …).
+    pub severities: BTreeMap<String, u64>,
+    /// Total findings, when the sender gives it.
+    pub total: Option<u64>,
+    /// Fixable findings, when the sender gives it.
+    pub fixable: Option<u64>,
+    /// Overall severity, when the sender gives it (Harbor), lower-case.
+    pub severity: Option<String>,
 }
 
 /// Helm chart coordinates carried by chart events.
@@ -76,61 +119,4 @@ pub struct RequestInfo {
     pub method: Option<String>,
     /// Client user agent.
     pub useragent: Option<String>,
-}
-
-/// What happened to the artifact: a closed set, one value per registry event type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// An image or artifact manifest was pushed.
-    Push,
-    /// An image or artifact manifest was deleted.
-    Delete,
-    /// A Helm chart was pushed.
-    ChartPush,
-    /// A Helm chart was deleted.
-    ChartDelete,
-}
-
-impl Action {
-    /// The action's wire name (`push`, `chart_delete`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Push => "push",
-            Action::Delete => "delete",
-            Action::ChartPush => "chart_push",
-            Action::ChartDelete => "chart_delete",
-        }
-    }
-
-    /// Whether the action removes something (`delete`, `chart_delete`).
-    pub fn is_delete(self) -> bool {
-        matches!(self, Action::Delete | Action::ChartDelete)
-    }
-}
-
-impl std::fmt::Display for Action {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The inbound schema an event was received in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Schema {
-    /// Azure Event Grid event schema.
-    EventGrid,
-    /// CloudEvents 1.0 (structured, batch or binary mode).
-    Cloudevents,
-}
-
-impl Schema {
-    /// The schema's wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Schema::EventGrid => "event_grid",
-            Schema::Cloudevents => "cloudevents",
-        }
-    }
 }

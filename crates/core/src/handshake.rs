@@ -6,6 +6,9 @@
 //! `eventgrid.azure.net`, not hard-coded, so sovereign clouds can be added), echoing it in
 //! `WebHook-Allowed-Origin` with `WebHook-Allowed-Rate` and `Allow`.
 
+pub mod alibaba;
+pub mod signing;
+
 use http::{HeaderMap, StatusCode};
 use serde_json::json;
 
@@ -87,6 +90,8 @@ mod tests {
             allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
             allowed_rate: rate.into(),
             max_body_bytes: 1024,
+            sns: Default::default(),
+            alibaba_signing_key: None,
         }
     }
 

@@ -1,11 +1,13 @@
 //! `regrelay normalize`: every registry event of a payload in the normalized model, one JSON line
-//! each. Handshakes and non-registry events print nothing; unreadable input fails with the reason.
+//! each. Handshakes and non-registry events print nothing; unreadable input fails with the reason,
+//! naming the formats regrelay accepts. An SNS message is unwrapped (offline: not verified).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use regrelay_core::normalize::{Classified, classify};
 use regrelay_core::schema;
+use regrelay_core::schema::sns::SnsMessage;
 
 /// Arguments of `normalize`.
 #[derive(Debug, clap::Args)]
@@ -40,22 +42,55 @@ pub fn normalize_file(args: &Args) -> anyhow::Result<Vec<String>> {
     if args.lenient {
         body = crate::input::repair(&String::from_utf8_lossy(&body)).into_bytes();
     }
-    let headers = crate::input::headers(args.content_type.as_deref())?;
+    let mut headers = crate::input::headers(args.content_type.as_deref())?;
+    let sns = SnsMessage::parse(&body)
+        .ok()
+        .filter(SnsMessage::is_sns)
+        .map(|m| m.message.as_deref().unwrap_or_default().to_owned());
+    if let Some(message) = sns {
+        if args.verbose {
+            eprintln!(
+                "{}: SNS message, unwrapped (signature not checked offline)",
+                args.file
+            );
+        }
+        headers.remove(http::header::CONTENT_TYPE);
+        body = message.into_bytes();
+    }
     let inbound =
         schema::parse(&headers, &body).map_err(|e| anyhow::anyhow!("{}: {e}", args.file))?;
-    if args.verbose {
-        eprintln!(
-            "{}: {} format, {} event(s)",
-            args.file,
-            inbound.format.as_str(),
-            inbound.events.len()
-        );
-    }
     let mut lines = Vec::new();
-    for parsed in &inbound.events {
-        if let Classified::Registry(event) = classify(parsed) {
+    for (index, parsed) in inbound.events.iter().enumerate() {
+        let classified = classify(parsed);
+        if args.verbose {
+            let what = match &classified {
+                Classified::Registry(event) => format!(
+                    "{} from {} ({})",
+                    event.action,
+                    event.registry_kind.as_str(),
+                    event.event_type
+                ),
+                Classified::Ignored { event_type } => format!("ignored ({event_type})"),
+                Classified::Validation { .. } => "subscription validation".to_owned(),
+                Classified::Deletion => "subscription deletion".to_owned(),
+            };
+            eprintln!(
+                "{}: {} format, event[{index}] {}: {what}",
+                args.file,
+                inbound.format.as_str(),
+                parsed.schema().as_str()
+            );
+        }
+        if let Classified::Registry(event) = classified {
             lines.push(serde_json::to_string(&event)?);
         }
+    }
+    if args.verbose && inbound.events.is_empty() {
+        eprintln!(
+            "{}: {} format, 0 event(s)",
+            args.file,
+            inbound.format.as_str()
+        );
     }
     Ok(lines)
 }

@@ -84,6 +84,6 @@ fn sender_headers(body: &[u8]) -> anyhow::Result<(&'static str, Option<&'static 
         Format::Structured if inbound.events.iter().all(|e| e.wire.specversion.is_some()) => {
             ("application/cloudevents+json", None)
         }
-        Format::Structured | Format::Binary => ("application/json", None),
+        _ => ("application/json", None),
     })
 }

@@ -8,6 +8,7 @@ pub mod duration;
 pub mod raw;
 pub mod rules;
 pub mod secret;
+pub mod store;
 pub mod targets;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 pub use raw::RawConfig;
 pub use secret::{Env, ProcessEnv, Secret};
+pub use store::{AwsCredentials, StoreConfig};
 
 use crate::dispatch::Target;
 use crate::filter::Rule;
@@ -27,6 +29,8 @@ pub const DEFAULT_TARGET_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(3 * 86_400);
 /// Default origin allowed in the CloudEvents webhook handshake.
 pub const DEFAULT_ALLOWED_ORIGIN: &str = "eventgrid.azure.net";
+/// Default host pattern SNS certificates and subscription URLs may come from.
+pub const DEFAULT_SNS_HOST: &str = "sns.*.amazonaws.com";
 
 /// Why a config could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -112,18 +116,28 @@ pub struct Inbound {
     pub allowed_rate: String,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Amazon SNS: signature checks and where certificates and confirmations may be fetched.
+    pub sns: SnsInbound,
+    /// Key of the assumed HMAC check of Alibaba EventBridge requests (`None`: no check).
+    pub alibaba_signing_key: Option<Secret>,
 }
 
-/// Where history and the delivery ledger live.
+/// Amazon SNS settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreConfig {
-    /// In memory: lost on restart.
-    Memory,
-    /// A SQLite file.
-    Sqlite {
-        /// File path.
-        path: String,
-    },
+pub struct SnsInbound {
+    /// Host patterns (`*` = one DNS label) for `SigningCertURL` and `SubscribeURL`.
+    pub allowed_hosts: Vec<String>,
+    /// Whether signatures are verified.
+    pub verify_signatures: bool,
+}
+
+impl Default for SnsInbound {
+    fn default() -> Self {
+        SnsInbound {
+            allowed_hosts: vec![DEFAULT_SNS_HOST.to_owned()],
+            verify_signatures: true,
+        }
+    }
 }
 
 impl Config {
@@ -161,13 +175,13 @@ impl RawConfig {
             .map(|(i, r)| r.build(&format!("rules[{i}]"), &index))
             .collect::<Result<Vec<_>, _>>()?;
         unique_names(rules.iter().map(|r| r.name.as_str()), "rules")?;
-        let store = self.store.build(env)?;
         let retention = match &self.store.retention {
             Some(text) => {
                 duration::parse(text).map_err(|m| ConfigError::invalid("store.retention", m))?
             }
             None => DEFAULT_RETENTION,
         };
+        let store = self.store.build(env, retention)?;
         let delivery = self.delivery.build()?;
         Ok(Config {
             inbound,
@@ -237,11 +251,34 @@ impl raw::RawInbound {
                 "must be positive",
             ));
         }
+        let sns = SnsInbound {
+            allowed_hosts: self
+                .sns_allowed_hosts
+                .clone()
+                .unwrap_or_else(|| vec![DEFAULT_SNS_HOST.to_owned()]),
+            verify_signatures: self.sns_verify_signatures.unwrap_or(true),
+        };
+        if sns.allowed_hosts.iter().any(|h| h.trim().is_empty()) {
+            return Err(ConfigError::invalid(
+                "inbound.sns_allowed_hosts",
+                "host patterns must not be empty",
+            ));
+        }
+        let alibaba_signing_key = match &self.alibaba_signing_key {
+            Some(text) => Some(Secret::new(secret::expand(
+                text,
+                "inbound.alibaba_signing_key",
+                env,
+            )?)),
+            None => None,
+        };
         Ok(Inbound {
             secrets,
             allowed_origins,
             allowed_rate,
             max_body_bytes,
+            sns,
+            alibaba_signing_key,
         })
     }
 }
@@ -265,24 +302,6 @@ impl raw::RawDelivery {
             backoff: parse(&self.backoff, "delivery.backoff", default.backoff)?,
             budget: parse(&self.budget, "delivery.budget", default.budget)?,
         })
-    }
-}
-
-impl raw::RawStore {
-    fn build(&self, env: &dyn Env) -> Result<StoreConfig, ConfigError> {
-        match self.kind.as_deref().unwrap_or("memory") {
-            "memory" => Ok(StoreConfig::Memory),
-            "sqlite" => {
-                let path = self.path.as_deref().unwrap_or("regrelay.db");
-                Ok(StoreConfig::Sqlite {
-                    path: secret::expand(path, "store.path", env)?,
-                })
-            }
-            other => Err(ConfigError::invalid(
-                "store.kind",
-                format!("'{other}' is not memory or sqlite"),
-            )),
-        }
     }
 }
 

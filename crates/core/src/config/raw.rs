@@ -51,16 +51,32 @@ pub struct RawInbound {
     pub allowed_origins: Option<Vec<String>>,
     /// Rate granted in the handshake: `*` (default) or requests per minute.
     pub allowed_rate: Option<String>,
+    /// Hosts SNS certificate and `SubscribeURL` fetches may go to; `*` stands for one DNS label.
+    /// Default `["sns.*.amazonaws.com"]`.
+    pub sns_allowed_hosts: Option<Vec<String>>,
+    /// Verify SNS message signatures (default `true`).
+    pub sns_verify_signatures: Option<bool>,
+    /// Key of the (assumed) HMAC check of Alibaba EventBridge HTTP target requests; off when unset.
+    pub alibaba_signing_key: Option<String>,
 }
 
 /// `[store]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStore {
-    /// `memory` (default) or `sqlite`.
+    /// `memory` (default), `sqlite`, `azure_table` or `dynamodb`.
     pub kind: Option<String>,
     /// SQLite file path (default `regrelay.db`).
     pub path: Option<String>,
+    /// Azure: the storage connection string, e.g. `${env:AzureWebJobsStorage}`.
+    pub connection_string: Option<String>,
+    /// Azure: table name (default `regrelay`); DynamoDB: table name (required), e.g.
+    /// `${env:REGRELAY_DYNAMODB_TABLE}`.
+    pub table: Option<String>,
+    /// DynamoDB: AWS region (default: `AWS_REGION`).
+    pub region: Option<String>,
+    /// DynamoDB: endpoint override, for local testing (default: the region's AWS endpoint).
+    pub endpoint: Option<String>,
     /// How long history is kept, e.g. `3d` (default, as in the Alibaba console).
     pub retention: Option<String>,
 }

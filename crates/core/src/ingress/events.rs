@@ -41,6 +41,22 @@ impl Pipeline {
                 .rejected(&mut reception, StatusCode::PAYLOAD_TOO_LARGE, &message)
                 .await;
         }
+        if let Some(key) = &self.inner.config.inbound.alibaba_signing_key
+            && let Err(error) = handshake::alibaba::check(
+                &request,
+                key.expose().as_bytes(),
+                chrono::Utc::now().timestamp(),
+            )
+        {
+            let message = format!("EventBridge signature not verified: {error}");
+            return self
+                .rejected(&mut reception, StatusCode::FORBIDDEN, &message)
+                .await;
+        }
+        let request = match self.unwrap_sns(request, &mut reception).await {
+            Ok(request) => request,
+            Err(reply) => return reply,
+        };
         let delivery_kind = request
             .headers
             .get(event_grid::HEADER_EVENT_TYPE)
@@ -124,7 +140,7 @@ impl Pipeline {
         }
     }
 
-    async fn rejected(
+    pub(super) async fn rejected(
         &self,
         reception: &mut Reception,
         status: StatusCode,
@@ -141,7 +157,7 @@ impl Pipeline {
         Reply::error(status, message)
     }
 
-    async fn acknowledged(&self, reception: &mut Reception, kind: &str) -> Reply {
+    pub(super) async fn acknowledged(&self, reception: &mut Reception, kind: &str) -> Reply {
         reception.kind = kind.to_owned();
         self.save_reception(reception, StatusCode::OK).await;
         Reply::json(StatusCode::OK, &json!({ "acknowledged": kind }))

@@ -7,6 +7,7 @@
 mod auth;
 mod deliver;
 mod events;
+mod sns;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -1,16 +1,26 @@
-//! From decoded envelopes to the normalized model: pure functions, no I/O.
+//! From decoded envelopes to the normalized model: pure functions, no I/O. One module per source.
 //!
 //! Each envelope is classified as a registry event (turned into a [`RegistryEvent`]), an Event Grid
-//! handshake, or something we acknowledge and ignore (other system events). Registry events are
-//! recognized by type, full (`Microsoft.ContainerRegistry.ImagePushed`) or short (`ImagePushed`),
-//! case-insensitively; the action follows the type, not the sender's `data.action`.
+//! handshake, or something we acknowledge and ignore (other system events, Distribution layer
+//! events). ACR events are recognized by type, full (`Microsoft.ContainerRegistry.ImagePushed`) or
+//! short (`ImagePushed`), case-insensitively; the action follows the type, not the sender's
+//! `data.action`. CloudEvents are routed by type: `harbor.*` to Harbor, `cr:*` (or source
+//! `acs.cr`) to Alibaba, the rest to ACR.
 
-use crate::event::{Action, Chart, RegistryEvent, RequestInfo, Schema};
+mod acr;
+mod alibaba;
+mod distribution;
+mod ecr;
+mod harbor;
+mod push_hooks;
+
+pub use acr::acr_type;
+
+use crate::event::{Action, RegistryEvent, RegistryKind, Schema};
 use crate::schema::acr::AcrData;
 use crate::schema::lenient::owned;
 use crate::schema::wire::{Data, WireEvent};
-use crate::schema::{Parsed, event_grid};
-use crate::time;
+use crate::schema::{Parsed, alibaba as alibaba_schema, event_grid};
 
 /// What one envelope turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,47 +43,16 @@ pub enum Classified {
     },
 }
 
-const ACR_PREFIX: &str = "Microsoft.ContainerRegistry.";
-
-/// The canonical type and action of an ACR event type, given in full or short form.
-pub fn acr_type(event_type: &str) -> Option<(&'static str, Action)> {
-    let short = strip_prefix_ignore_case(event_type, ACR_PREFIX).unwrap_or(event_type);
-    const TYPES: [(&str, &str, Action); 4] = [
-        (
-            "ImagePushed",
-            "Microsoft.ContainerRegistry.ImagePushed",
-            Action::Push,
-        ),
-        (
-            "ImageDeleted",
-            "Microsoft.ContainerRegistry.ImageDeleted",
-            Action::Delete,
-        ),
-        (
-            "ChartPushed",
-            "Microsoft.ContainerRegistry.ChartPushed",
-            Action::ChartPush,
-        ),
-        (
-            "ChartDeleted",
-            "Microsoft.ContainerRegistry.ChartDeleted",
-            Action::ChartDelete,
-        ),
-    ];
-    TYPES
-        .iter()
-        .find(|(name, _, _)| name.eq_ignore_ascii_case(short))
-        .map(|(_, full, action)| (*full, *action))
-}
-
-fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
-}
-
 /// Classifies one decoded envelope.
 pub fn classify(parsed: &Parsed<'_>) -> Classified {
+    let raw = parsed.raw.get();
+    match parsed.schema() {
+        Schema::EventGrid | Schema::Cloudevents => {}
+        Schema::Eventbridge => return ecr::classify(raw),
+        Schema::Harbor => return harbor::classify_default(id(parsed), raw),
+        Schema::Distribution | Schema::AcrWebhook => return distribution::classify(parsed),
+        Schema::DockerHub | Schema::AlibabaWebhook => return push_hooks::classify(parsed),
+    }
     let wire = &parsed.wire;
     let kind = wire.kind().unwrap_or_default();
     if kind.eq_ignore_ascii_case(event_grid::TYPE_VALIDATION) {
@@ -82,16 +61,98 @@ pub fn classify(parsed: &Parsed<'_>) -> Classified {
     if kind.eq_ignore_ascii_case(event_grid::TYPE_DELETION) {
         return Classified::Deletion;
     }
-    match acr_type(kind) {
-        Some((full, action)) => Classified::Registry(Box::new(registry_event(
+    if let Some((full, action)) = acr_type(kind) {
+        return Classified::Registry(Box::new(acr::registry_event(
             wire,
             parsed.schema(),
             full,
             action,
-        ))),
-        None => Classified::Ignored {
-            event_type: kind.to_owned(),
-        },
+            RegistryKind::Acr,
+        )));
+    }
+    if acr::strip_prefix_ignore_case(kind, harbor::CE_PREFIX).is_some() {
+        return harbor::classify_cloud_event(wire, raw);
+    }
+    if acr::strip_prefix_ignore_case(kind, alibaba_schema::TYPE_PREFIX).is_some()
+        || wire.source.as_deref() == Some(alibaba_schema::SOURCE)
+    {
+        return alibaba::classify(wire, raw);
+    }
+    ignored(kind)
+}
+
+/// An event acknowledged and not fanned out.
+fn ignored(event_type: &str) -> Classified {
+    Classified::Ignored {
+        event_type: event_type.to_owned(),
+    }
+}
+
+fn id(parsed: &Parsed<'_>) -> String {
+    parsed.wire.id.as_deref().unwrap_or_default().to_owned()
+}
+
+/// An event with only its identity set: every other field absent until the source fills it.
+fn blank(
+    id: String,
+    event_type: String,
+    action: Action,
+    schema: Schema,
+    kind: RegistryKind,
+) -> RegistryEvent {
+    RegistryEvent {
+        id,
+        event_type,
+        action,
+        sender_action: None,
+        outcome: None,
+        sender_status: None,
+        registry_kind: kind,
+        registry: None,
+        instance: None,
+        namespace: None,
+        repository: None,
+        tag: None,
+        digest: None,
+        media_type: None,
+        size: None,
+        connected_registry: None,
+        time: None,
+        time_raw: None,
+        schema,
+        source: None,
+        subject: None,
+        chart: None,
+        actor: None,
+        request: None,
+        location: None,
+        account: None,
+        scan: None,
+        data_version: None,
+    }
+}
+
+/// Sets `time_raw` from the first non-empty candidate and `time` from the first readable one.
+fn set_time(event: &mut RegistryEvent, candidates: &[Option<&str>]) {
+    let present = || {
+        candidates
+            .iter()
+            .flatten()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+    };
+    event.time_raw = present().next().map(str::to_owned);
+    event.time = present().find_map(crate::time::normalize);
+}
+
+/// Moves a digest that a sender put in the tag (Harbor by-digest pushes) to `digest`.
+fn digest_not_tag(event: &mut RegistryEvent) {
+    if let Some(tag) = event.tag.take() {
+        if tag.starts_with("sha256:") || tag.starts_with("sha512:") {
+            event.digest.get_or_insert(tag);
+        } else {
+            event.tag = Some(tag);
+        }
     }
 }
 
@@ -114,68 +175,5 @@ fn validation(wire: &WireEvent<'_>) -> Classified {
             code: None,
             url: None,
         },
-    }
-}
-
-fn registry_event(
-    wire: &WireEvent<'_>,
-    schema: Schema,
-    full: &str,
-    action: Action,
-) -> RegistryEvent {
-    let empty = AcrData::default();
-    let data = wire.acr().unwrap_or(&empty);
-    let target = data.target.get();
-    let request = data.request.get();
-    let origin = wire.origin();
-    let time_raw = wire
-        .envelope_time()
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned);
-    let time = time_raw
-        .as_deref()
-        .and_then(time::normalize)
-        .or_else(|| data.timestamp.as_deref().and_then(time::normalize));
-    let registry = request.and_then(|r| owned(&r.host)).or_else(|| {
-        origin
-            .and_then(event_grid::registry_from_topic)
-            .map(str::to_owned)
-    });
-    let connected_registry = data
-        .connected_registry_name()
-        .or_else(|| origin.and_then(event_grid::connected_registry_from_topic))
-        .map(str::to_owned);
-    let chart = matches!(action, Action::ChartPush | Action::ChartDelete).then(|| Chart {
-        name: target.and_then(|t| owned(&t.name)),
-        version: target.and_then(|t| owned(&t.version)),
-    });
-    RegistryEvent {
-        id: wire.id.as_deref().unwrap_or_default().to_owned(),
-        event_type: full.to_owned(),
-        action,
-        sender_action: owned(&data.action),
-        registry,
-        repository: target.and_then(|t| owned(&t.repository)),
-        tag: target.and_then(|t| owned(&t.tag)),
-        digest: target.and_then(|t| owned(&t.digest)),
-        media_type: target.and_then(|t| owned(&t.media_type)),
-        size: target.and_then(|t| t.size.or(t.length)),
-        connected_registry,
-        time,
-        time_raw,
-        schema,
-        source: origin.filter(|o| !o.is_empty()).map(str::to_owned),
-        subject: owned(&wire.subject),
-        chart,
-        actor: data.actor.get().and_then(|a| owned(&a.name)),
-        request: request.map(|r| RequestInfo {
-            id: owned(&r.id),
-            addr: owned(&r.addr),
-            host: owned(&r.host),
-            method: owned(&r.method),
-            useragent: owned(&r.useragent),
-        }),
-        location: owned(&data.location),
-        data_version: owned(&wire.data_version),
     }
 }

@@ -80,6 +80,7 @@ pub fn parse_binary<'a>(
     Ok(Parsed {
         wire,
         raw: RawEvent::Owned(raw),
+        schema: crate::event::Schema::Cloudevents,
     })
 }
 

@@ -1,15 +1,26 @@
 //! Inbound formats: recognizing what a request body is and decoding it into typed, borrowed
 //! envelopes. One module per format; this one detects which applies.
 //!
-//! Detection follows the CloudEvents HTTP binding's order: the batch media type, then the
-//! structured media type, then a `ce-specversion` header (binary mode), then the JSON shape
-//! (an array is an Event Grid or CloudEvents batch, an object a single event). Each event in a
-//! JSON body keeps its exact raw text for "original" forwarding and advanced filters.
+//! Detection goes headers first: a `ce-specversion` header (binary mode), the batch media type,
+//! Distribution's envelope media types; then the JSON shape: an array is an Event Grid or
+//! CloudEvents batch; an object is a single Event Grid event or CloudEvent (Harbor's and Alibaba
+//! EventBridge's included) when it has `eventType` or `specversion`, else one probe of its
+//! members tells the other formats apart (`detect`). Each event keeps its exact raw text (for
+//! enveloped formats, the event object itself) for "original" forwarding and advanced filters.
+//! SNS messages are verified and unwrapped by ingress before they get here.
 
 pub mod acr;
+pub mod alibaba;
 pub mod cloud_events;
+pub mod detect;
+pub mod distribution;
+pub mod docker_hub;
 pub mod event_grid;
+pub mod eventbridge;
+pub mod harbor;
+mod json;
 pub mod lenient;
+pub mod sns;
 pub mod wire;
 
 use http::HeaderMap;
@@ -28,6 +39,18 @@ pub enum Format {
     Batch,
     /// One CloudEvent with attributes in `ce-*` headers (binary mode).
     Binary,
+    /// One Amazon EventBridge event.
+    EventBridge,
+    /// A CNCF Distribution envelope of events.
+    Distribution,
+    /// One Harbor webhook in Harbor's default format.
+    Harbor,
+    /// One Docker Hub webhook.
+    DockerHub,
+    /// One ACR native webhook.
+    AcrWebhook,
+    /// One Alibaba ACR classic webhook.
+    AlibabaWebhook,
 }
 
 impl Format {
@@ -38,6 +61,12 @@ impl Format {
             Format::Structured => "structured",
             Format::Batch => "batch",
             Format::Binary => "binary",
+            Format::EventBridge => "eventbridge",
+            Format::Distribution => "distribution",
+            Format::Harbor => "harbor",
+            Format::DockerHub => "docker_hub",
+            Format::AcrWebhook => "acr_webhook",
+            Format::AlibabaWebhook => "alibaba_webhook",
         }
     }
 }
@@ -68,12 +97,14 @@ pub struct Parsed<'a> {
     pub wire: WireEvent<'a>,
     /// The event exactly as received.
     pub raw: RawEvent<'a>,
+    /// The inbound schema this event is in.
+    pub schema: Schema,
 }
 
 impl Parsed<'_> {
     /// The schema of this event; bodies are only accepted when every event has one.
     pub fn schema(&self) -> Schema {
-        self.wire.schema().unwrap_or(Schema::EventGrid)
+        self.schema
     }
 }
 
@@ -134,6 +165,16 @@ pub fn parse<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<Inbound<'a>, Sch
     }
     let text =
         std::str::from_utf8(body).map_err(|_| SchemaError::malformed("body is not UTF-8"))?;
+    if essence
+        .as_deref()
+        .is_some_and(distribution::is_envelope_media_type)
+    {
+        let events = distribution::parse_envelope(text)?;
+        return Ok(Inbound {
+            format: Format::Distribution,
+            events,
+        });
+    }
     let trimmed = text.trim_start();
     let format = match (essence.as_deref(), trimmed.as_bytes().first()) {
         (_, None) => return Err(SchemaError::Empty),
@@ -142,10 +183,11 @@ pub fn parse<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<Inbound<'a>, Sch
         (_, Some(b'{')) => Format::Structured,
         _ => return Err(SchemaError::malformed("body is not a JSON array or object")),
     };
-    let events = match format {
-        Format::Structured => vec![parse_one(text, 0)?],
-        _ => parse_array(text)?,
-    };
+    if format == Format::Structured {
+        let (format, events) = parse_object(text)?;
+        return Ok(Inbound { format, events });
+    }
+    let events = json::parse_array(text)?;
     let format = refine(format, &events);
     Ok(Inbound { format, events })
 }
@@ -164,124 +206,22 @@ fn refine(format: Format, events: &[Parsed<'_>]) -> Format {
     }
 }
 
-/// Decodes a JSON array of events in one pass, keeping each element's exact text.
-///
-/// Each element is decoded straight from the body with a streaming deserializer, whose byte offset
-/// gives the element's extent: no second scan of the body is needed to keep the raw text.
-fn parse_array(text: &str) -> Result<Vec<Parsed<'_>>, SchemaError> {
-    let bytes = text.as_bytes();
-    let mut pos = skip_ws(bytes, 0);
-    if bytes.get(pos) != Some(&b'[') {
-        return Err(syntax(text, pos, "expected '['"));
+/// A single object: an Event Grid event or CloudEvent if it says so, else another format.
+fn parse_object(text: &str) -> Result<(Format, Vec<Parsed<'_>>), SchemaError> {
+    let wire: WireEvent<'_> = serde_json::from_str(text).map_err(|e| json::located(text, 0, &e))?;
+    if wire.schema().is_none() {
+        return detect::object(text);
     }
-    pos = skip_ws(bytes, pos + 1);
-    let mut events = Vec::new();
-    if bytes.get(pos) == Some(&b']') {
-        return finish(text, pos + 1, events);
-    }
-    loop {
-        let index = events.len();
-        match bytes.get(pos) {
-            Some(b'{') => {}
-            Some(b']') if index > 0 => return Err(syntax(text, pos, "trailing comma")),
-            None => return Err(syntax(text, pos, "EOF while parsing a list")),
-            Some(_) => return Err(element_error(text, pos, index)),
-        }
-        let mut stream =
-            serde_json::Deserializer::from_str(&text[pos..]).into_iter::<WireEvent<'_>>();
-        let wire = match stream.next() {
-            Some(Ok(wire)) => wire,
-            Some(Err(error)) => return Err(located(text, pos, &error)),
-            None => return Err(syntax(text, pos, "EOF while parsing a list")),
-        };
-        let end = pos + stream.byte_offset();
-        events.push(checked(wire, &text[pos..end], index)?);
-        pos = skip_ws(bytes, end);
-        match bytes.get(pos) {
-            Some(b',') => pos = skip_ws(bytes, pos + 1),
-            Some(b']') => return finish(text, pos + 1, events),
-            None => return Err(syntax(text, pos, "EOF while parsing a list")),
-            _ => return Err(syntax(text, pos, "expected ',' or ']'")),
-        }
-    }
-}
-
-/// Accepts the array only if nothing but whitespace follows it.
-fn finish<'a>(
-    text: &'a str,
-    pos: usize,
-    events: Vec<Parsed<'a>>,
-) -> Result<Vec<Parsed<'a>>, SchemaError> {
-    let pos = skip_ws(text.as_bytes(), pos);
-    if pos < text.len() {
-        return Err(syntax(text, pos, "trailing characters"));
-    }
-    Ok(events)
-}
-
-/// A non-object element: a JSON error if it is not even JSON, else "not an object".
-fn element_error(text: &str, pos: usize, index: usize) -> SchemaError {
-    let mut stream =
-        serde_json::Deserializer::from_str(&text[pos..]).into_iter::<serde::de::IgnoredAny>();
-    match stream.next() {
-        Some(Err(error)) => located(text, pos, &error),
-        _ => SchemaError::malformed(format!("event[{index}] is not a JSON object")),
-    }
-}
-
-fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
-    while bytes.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
-        pos += 1;
-    }
-    pos
-}
-
-/// Line and column (1-based) of byte `pos`.
-fn line_col(text: &str, pos: usize) -> (usize, usize) {
-    let before = &text[..pos.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.len(), |nl| before.len() - nl - 1)
-        + 1;
-    (line, column)
-}
-
-fn syntax(text: &str, pos: usize, what: &str) -> SchemaError {
-    let (line, column) = line_col(text, pos);
-    SchemaError::malformed(format!(
-        "body is not valid JSON: {what} at line {line} column {column}"
-    ))
-}
-
-/// A serde error inside the element starting at `base`, located in the whole body.
-fn located(text: &str, base: usize, error: &serde_json::Error) -> SchemaError {
-    let (base_line, base_column) = line_col(text, base);
-    let line = base_line + error.line().saturating_sub(1);
-    let column = if error.line() <= 1 {
-        base_column + error.column().saturating_sub(1)
-    } else {
-        error.column()
-    };
-    let message = error.to_string();
-    let what = message.split(" at line ").next().unwrap_or(&message);
-    SchemaError::malformed(format!(
-        "body is not valid JSON: {what} at line {line} column {column}"
-    ))
-}
-
-fn parse_one(text: &str, index: usize) -> Result<Parsed<'_>, SchemaError> {
-    let wire: WireEvent<'_> = serde_json::from_str(text).map_err(|e| located(text, 0, &e))?;
-    checked(wire, text.trim(), index)
+    Ok((Format::Structured, vec![checked(wire, text.trim(), 0)?]))
 }
 
 /// Accepts a decoded envelope only if it is recognizably an event with an id.
 fn checked<'a>(wire: WireEvent<'a>, raw: &'a str, index: usize) -> Result<Parsed<'a>, SchemaError> {
-    if wire.schema().is_none() {
+    let Some(schema) = wire.schema() else {
         return Err(SchemaError::malformed(format!(
             "event[{index}] is neither an Event Grid event (no 'eventType') nor a CloudEvent (no 'specversion')"
         )));
-    }
+    };
     if wire.id.as_deref().is_none_or(str::is_empty) {
         return Err(SchemaError::malformed(format!(
             "event[{index}] has no 'id'"
@@ -290,6 +230,7 @@ fn checked<'a>(wire: WireEvent<'a>, raw: &'a str, index: usize) -> Result<Parsed
     Ok(Parsed {
         wire,
         raw: RawEvent::Borrowed(raw),
+        schema,
     })
 }
 

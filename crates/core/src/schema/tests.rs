@@ -99,3 +99,97 @@ fn binary_mode_reads_attributes_from_headers() {
     assert_eq!(raw["data"]["target"]["tag"], "b");
     assert_eq!(raw["id"], "b1");
 }
+
+#[test]
+fn other_formats_are_told_apart_by_headers_then_members() {
+    let cases: [(&str, &[u8], Format, Schema); 7] = [
+        (
+            "",
+            br#"{"id":"e","detail-type":"ECR Image Action","source":"aws.ecr","detail":{}}"#,
+            Format::EventBridge,
+            Schema::Eventbridge,
+        ),
+        (
+            "",
+            br#"{"events":[{"id":"d","action":"push","target":{}}]}"#,
+            Format::Distribution,
+            Schema::Distribution,
+        ),
+        (
+            "application/vnd.docker.distribution.events.v1+json",
+            br#"{"events":[{"id":"d"}]}"#,
+            Format::Distribution,
+            Schema::Distribution,
+        ),
+        (
+            "",
+            br#"{"type":"PUSH_ARTIFACT","occur_at":1,"event_data":{}}"#,
+            Format::Harbor,
+            Schema::Harbor,
+        ),
+        (
+            "",
+            br#"{"push_data":{"tag":"a"},"repository":{"repo_name":"n/r"}}"#,
+            Format::DockerHub,
+            Schema::DockerHub,
+        ),
+        (
+            "",
+            br#"{"push_data":{"tag":"a"},"repository":{"region":"cn-hangzhou"}}"#,
+            Format::AlibabaWebhook,
+            Schema::AlibabaWebhook,
+        ),
+        (
+            "",
+            br#"{"id":"a","action":"push","target":{"repository":"r"}}"#,
+            Format::AcrWebhook,
+            Schema::AcrWebhook,
+        ),
+    ];
+    for (content_type, body, format, schema) in cases {
+        let h = if content_type.is_empty() {
+            HeaderMap::new()
+        } else {
+            headers(content_type)
+        };
+        let inbound = parse(&h, body).unwrap();
+        assert_eq!(
+            (inbound.format, inbound.events[0].schema()),
+            (format, schema)
+        );
+        assert!(
+            !inbound.events[0]
+                .wire
+                .id
+                .as_deref()
+                .unwrap_or_default()
+                .is_empty()
+        );
+    }
+}
+
+#[test]
+fn derived_ids_are_stable_and_unknown_shapes_say_what_is_accepted() {
+    let body = br#"{"type":"PUSH_ARTIFACT","event_data":{}}"#;
+    let a = parse(&HeaderMap::new(), body).unwrap().events[0]
+        .wire
+        .id
+        .clone();
+    let b = parse(&HeaderMap::new(), body).unwrap().events[0]
+        .wire
+        .id
+        .clone();
+    assert_eq!(a, b);
+    let error = parse(&HeaderMap::new(), br#"{"a":1}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("EventBridge") && error.contains("Docker Hub"),
+        "{error}"
+    );
+    let sns = br#"{"Type":"Notification","MessageId":"m","TopicArn":"t","Message":"{}"}"#;
+    let error = parse(&headers("text/plain"), sns).unwrap_err().to_string();
+    assert!(error.contains("x-amz-sns-message-type"), "{error}");
+    let error = parse(&HeaderMap::new(), br#"{"events":[{"action":"push"}]}"#).unwrap_err();
+    assert!(error.to_string().contains("has no 'id'"), "{error}");
+}

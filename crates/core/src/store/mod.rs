@@ -3,10 +3,14 @@
 //!
 //! The ledger is what makes redelivery safe: before a target is called, the store says whether it
 //! already succeeded for this event id, so a sender's retry reaches only the targets that have not.
-//! Backends are a closed set behind [`Store`].
+//! Backends are a closed set behind [`Store`]: in memory and SQLite (embedded, synchronous), and
+//! Azure Table Storage and DynamoDB (remote, over HTTP, for the serverless shells).
 
+pub mod azure_table;
+pub mod dynamodb;
 pub mod memory;
 pub mod model;
+mod remote;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -32,6 +36,10 @@ pub enum Store {
     /// A SQLite file (the default for `regrelay serve`).
     #[cfg(feature = "sqlite")]
     Sqlite(sqlite::SqliteStore),
+    /// An Azure Table Storage table (the Azure Functions shell).
+    AzureTable(azure_table::AzureTableStore),
+    /// A DynamoDB table (the Lambda shell).
+    DynamoDb(dynamodb::DynamoDbStore),
 }
 
 /// Calls a backend method: the embedded backends answer synchronously (microseconds), the remote
@@ -42,6 +50,8 @@ macro_rules! each {
             Store::Memory($s) => $call,
             #[cfg(feature = "sqlite")]
             Store::Sqlite($s) => $call,
+            Store::AzureTable($s) => $call.await,
+            Store::DynamoDb($s) => $call.await,
         }
     };
 }
@@ -87,6 +97,15 @@ impl Store {
             crate::config::StoreConfig::Sqlite { .. } => Err(StoreError::Backend(
                 "this build has no SQLite support (feature `sqlite`)".into(),
             )),
+            crate::config::StoreConfig::AzureTable {
+                connection_string,
+                table,
+            } => {
+                azure_table::AzureTableStore::open(connection_string, table).map(Store::AzureTable)
+            }
+            crate::config::StoreConfig::DynamoDb { .. } => {
+                dynamodb::DynamoDbStore::open(config).map(Store::DynamoDb)
+            }
         }
     }
 

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::event::{Action, RegistryEvent};
+use crate::event::RegistryEvent;
 
 /// Hex characters of a digest shown in messages.
 const SHORT_DIGEST_LEN: usize = 12;
@@ -105,12 +105,7 @@ pub fn short_digest(digest: &str) -> String {
 
 /// `Image pushed`, `Helm chart deleted`; other types are humanized from their last segment.
 fn kind_label(event: &RegistryEvent) -> String {
-    let known = match event.action {
-        Action::Push => "Image pushed",
-        Action::Delete => "Image deleted",
-        Action::ChartPush => "Helm chart pushed",
-        Action::ChartDelete => "Helm chart deleted",
-    };
+    let known = event.action.label();
     if event.event_type.starts_with("Microsoft.ContainerRegistry.") {
         return known.to_owned();
     }

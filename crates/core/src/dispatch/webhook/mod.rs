@@ -106,7 +106,7 @@ impl Webhook {
             BodyFormat::Original => {
                 let content_type = match event.schema {
                     Schema::Cloudevents => cloudevents::STRUCTURED,
-                    Schema::EventGrid => "application/json",
+                    _ => "application/json",
                 };
                 (json_type(content_type), delivery.raw.as_bytes().to_vec())
             }

@@ -1,0 +1,145 @@
+//! Recognizing a single JSON object that is neither an Event Grid event nor a CloudEvent: one
+//! shape probe that only notes which top-level members are present, then the format's decoder.
+//!
+//! Headers decide first where they are unambiguous (Distribution's media types); the probe is
+//! only reached by bodies the Event Grid / CloudEvents decoder could not place, so the hot path
+//! (Event Grid batches) never pays for it.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use sha2::{Digest, Sha256};
+
+use super::docker_hub::PushPayload;
+use super::eventbridge::EventBridgeEvent;
+use super::harbor::HarborPayload;
+use super::lenient::{self, Obj};
+use super::wire::WireEvent;
+use super::{Format, Parsed, RawEvent, SchemaError, distribution, json};
+use crate::event::Schema;
+
+/// What regrelay accepts, for the error on anything else.
+pub const ACCEPTED: &str = "an Event Grid event or array, a CloudEvent (structured, batch or binary), an Amazon EventBridge event ('detail-type', 'detail'), an SNS message (with its x-amz-sns-message-type header), a Distribution envelope ('events'), a Harbor webhook ('type', 'event_data'), a Docker Hub or Alibaba ACR webhook ('push_data', 'repository') or an ACR webhook ('action', 'target')";
+
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(default, rename = "detail-type")]
+    detail_type: Option<IgnoredAny>,
+    #[serde(default)]
+    detail: Option<IgnoredAny>,
+    #[serde(default)]
+    events: Option<IgnoredAny>,
+    #[serde(default)]
+    event_data: Option<IgnoredAny>,
+    #[serde(default)]
+    push_data: Option<IgnoredAny>,
+    #[serde(borrow, default)]
+    repository: Obj<RepositoryProbe<'a>>,
+    #[serde(default)]
+    action: Option<IgnoredAny>,
+    #[serde(default)]
+    target: Option<IgnoredAny>,
+    #[serde(default, rename = "TopicArn")]
+    topic_arn: Option<IgnoredAny>,
+}
+
+#[derive(Default, Deserialize)]
+struct RepositoryProbe<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
+    region: Option<Cow<'a, str>>,
+}
+
+/// Decodes a single object that is not an Event Grid event or CloudEvent.
+pub(super) fn object(text: &str) -> Result<(Format, Vec<Parsed<'_>>), SchemaError> {
+    let probe: Probe<'_> = serde_json::from_str(text).map_err(|e| json::located(text, 0, &e))?;
+    let raw = text.trim();
+    if probe.detail_type.is_some() && probe.detail.is_some() {
+        let event: EventBridgeEvent<'_> =
+            serde_json::from_str(raw).map_err(|e| json::located(text, 0, &e))?;
+        return Ok((
+            Format::EventBridge,
+            vec![one(event.id, raw, Schema::Eventbridge)?],
+        ));
+    }
+    if probe.events.is_some() {
+        return Ok((Format::Distribution, distribution::parse_envelope(text)?));
+    }
+    if probe.event_data.is_some() {
+        let payload: HarborPayload<'_> =
+            serde_json::from_str(raw).map_err(|e| json::located(text, 0, &e))?;
+        if payload.kind.is_none() {
+            return Err(SchemaError::malformed("Harbor webhook without 'type'"));
+        }
+        return Ok((Format::Harbor, vec![derived(raw, Schema::Harbor)]));
+    }
+    if probe.push_data.is_some() && probe.repository.get().is_some() {
+        let _: PushPayload<'_> =
+            serde_json::from_str(raw).map_err(|e| json::located(text, 0, &e))?;
+        let alibaba = probe.repository.get().is_some_and(|r| r.region.is_some());
+        return Ok(if alibaba {
+            (
+                Format::AlibabaWebhook,
+                vec![derived(raw, Schema::AlibabaWebhook)],
+            )
+        } else {
+            (Format::DockerHub, vec![derived(raw, Schema::DockerHub)])
+        });
+    }
+    if probe.action.is_some() && probe.target.is_some() {
+        return Ok((
+            Format::AcrWebhook,
+            vec![distribution::event(raw, 0, Schema::AcrWebhook)?],
+        ));
+    }
+    if probe.topic_arn.is_some() {
+        return Err(SchemaError::malformed(
+            "this is an Amazon SNS message: send it with its x-amz-sns-message-type header so it is verified and unwrapped",
+        ));
+    }
+    Err(SchemaError::malformed(format!(
+        "unrecognized JSON object: expected {ACCEPTED}"
+    )))
+}
+
+/// An event whose sender gives an id.
+fn one<'a>(
+    id: Option<Cow<'a, str>>,
+    raw: &'a str,
+    schema: Schema,
+) -> Result<Parsed<'a>, SchemaError> {
+    if id.as_deref().is_none_or(str::is_empty) {
+        return Err(SchemaError::malformed(format!(
+            "{} event has no 'id'",
+            schema.as_str()
+        )));
+    }
+    Ok(Parsed {
+        wire: WireEvent {
+            id,
+            ..WireEvent::default()
+        },
+        raw: RawEvent::Borrowed(raw),
+        schema,
+    })
+}
+
+/// An event whose sender gives no id: the id is derived from the payload, so a resent payload
+/// keeps its id (and the ledger its memory).
+fn derived(raw: &str, schema: Schema) -> Parsed<'_> {
+    Parsed {
+        wire: WireEvent {
+            id: Some(Cow::Owned(derived_id(schema, raw))),
+            ..WireEvent::default()
+        },
+        raw: RawEvent::Borrowed(raw),
+        schema,
+    }
+}
+
+/// `<schema>-<first 20 hex digits of the payload's SHA-256>`.
+pub fn derived_id(schema: Schema, raw: &str) -> String {
+    let digest = Sha256::digest(raw.as_bytes());
+    let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hex}", schema.as_str())
+}

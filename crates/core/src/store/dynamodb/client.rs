@@ -1,0 +1,164 @@
+//! DynamoDB's JSON API: `POST /` with `X-Amz-Target: DynamoDB_20120810.<Op>`, signed with SigV4,
+//! every request under the store's timeout.
+
+use serde_json::{Value, json};
+
+use super::sigv4::{self, Request, Scope};
+use crate::config::AwsCredentials;
+use crate::store::StoreError;
+use crate::store::remote::{backend, http_client, transport};
+
+/// How a call failed.
+#[derive(Debug)]
+pub(super) enum CallError {
+    /// A `ConditionExpression` did not hold; the item as it was, when DynamoDB returned it.
+    ConditionFailed(Option<Value>),
+    /// Anything else.
+    Store(StoreError),
+}
+
+impl From<StoreError> for CallError {
+    fn from(error: StoreError) -> Self {
+        CallError::Store(error)
+    }
+}
+
+impl From<CallError> for StoreError {
+    fn from(error: CallError) -> Self {
+        match error {
+            CallError::ConditionFailed(_) => backend("dynamodb: condition failed"),
+            CallError::Store(error) => error,
+        }
+    }
+}
+
+/// A signed client for one endpoint and region.
+#[derive(Debug)]
+pub(super) struct Client {
+    http: reqwest::Client,
+    url: reqwest::Url,
+    host: String,
+    region: String,
+    credentials: AwsCredentials,
+}
+
+impl Client {
+    pub fn new(
+        endpoint: &str,
+        region: &str,
+        credentials: AwsCredentials,
+    ) -> Result<Self, StoreError> {
+        let url = reqwest::Url::parse(endpoint)
+            .map_err(|e| backend(format!("store.endpoint is not a URL: {e}")))?;
+        let host = match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => return Err(backend("store.endpoint has no host")),
+        };
+        Ok(Client {
+            http: http_client()?,
+            url,
+            host,
+            region: region.to_owned(),
+            credentials,
+        })
+    }
+
+    /// Calls operation `op` with `body`; returns the reply's JSON.
+    pub async fn call(&self, op: &str, body: &Value) -> Result<Value, CallError> {
+        let payload = body.to_string();
+        let target = format!("DynamoDB_20120810.{op}");
+        let date = sigv4::amz_date_now();
+        let mut headers = vec![
+            ("content-type", "application/x-amz-json-1.0"),
+            ("host", self.host.as_str()),
+            ("x-amz-date", date.as_str()),
+            ("x-amz-target", target.as_str()),
+        ];
+        if let Some(token) = &self.credentials.session_token {
+            headers.push(("x-amz-security-token", token.expose()));
+        }
+        let authorization = sigv4::authorization(
+            &self.credentials,
+            Scope {
+                region: &self.region,
+                service: "dynamodb",
+            },
+            &date,
+            &Request {
+                method: "POST",
+                path: self.url.path(),
+                query: "",
+                headers: &headers,
+                payload: payload.as_bytes(),
+            },
+        );
+        let mut request = self.http.post(self.url.clone()).body(payload);
+        for (name, value) in headers.iter().filter(|(n, _)| *n != "host") {
+            request = request.header(*name, *value);
+        }
+        let reply = request
+            .header("authorization", authorization)
+            .send()
+            .await
+            .map_err(|e| transport(&format!("dynamodb {op}"), &e))?;
+        let status = reply.status();
+        let text = reply
+            .text()
+            .await
+            .map_err(|e| transport(&format!("dynamodb {op}"), &e))?;
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(json);
+        }
+        let kind = json
+            .get("__type")
+            .and_then(Value::as_str)
+            .map(|t| t.rsplit('#').next().unwrap_or(t))
+            .unwrap_or("");
+        if kind == "ConditionalCheckFailedException" {
+            return Err(CallError::ConditionFailed(json.get("Item").cloned()));
+        }
+        let message = json
+            .get("message")
+            .or_else(|| json.get("Message"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        Err(backend(format!("dynamodb {op}: {status} {kind} {message}")).into())
+    }
+
+    /// Creates a table with partition key `pk` and sort key `sk` (strings), on demand; an existing
+    /// one is fine.
+    pub async fn create_table(&self, table: &str) -> Result<(), StoreError> {
+        let attribute = |name: &str| json!({ "AttributeName": name, "AttributeType": "S" });
+        let body = json!({
+            "TableName": table,
+            "AttributeDefinitions": [attribute("pk"), attribute("sk")],
+            "KeySchema": [
+                { "AttributeName": "pk", "KeyType": "HASH" },
+                { "AttributeName": "sk", "KeyType": "RANGE" }
+            ],
+            "BillingMode": "PAY_PER_REQUEST"
+        });
+        match self.call("CreateTable", &body).await {
+            Ok(_) => Ok(()),
+            Err(CallError::Store(e)) if e.to_string().contains("ResourceInUseException") => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every item a `Query` returns, following `LastEvaluatedKey`.
+    pub async fn query_all(&self, mut body: Value) -> Result<Vec<Value>, StoreError> {
+        let mut items = Vec::new();
+        loop {
+            let page = self.call("Query", &body).await?;
+            if let Some(Value::Array(found)) = page.get("Items") {
+                items.extend(found.iter().cloned());
+            }
+            match page.get("LastEvaluatedKey") {
+                Some(last) if !last.is_null() => body["ExclusiveStartKey"] = last.clone(),
+                _ => return Ok(items),
+            }
+        }
+    }
+}

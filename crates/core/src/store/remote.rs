@@ -1,0 +1,118 @@
+//! What the remote backends (Azure Table Storage, DynamoDB) share: the HTTP client, record
+//! serialization within an item size limit, and error helpers.
+
+use std::time::Duration;
+
+use super::{EventRecord, StoreError};
+
+/// Every store request gives up after this long: a ledger that hangs would hold the sender's
+/// request past its own timeout.
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often an optimistic write is retried after losing a race before giving up.
+pub(crate) const MAX_RACES: usize = 8;
+
+/// Appended to a `raw` that had to be shortened to fit the backend's size limit.
+pub(crate) const TRUNCATION_MARK: &str = "\n[regrelay: raw event truncated to fit the store]";
+
+/// The client for store requests: bounded connect and total time, no redirects.
+pub(crate) fn http_client() -> Result<reqwest::Client, StoreError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(REQUEST_TIMEOUT)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .user_agent(concat!("regrelay/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| StoreError::Backend(format!("cannot build the store's HTTP client: {e}")))
+}
+
+/// A backend error from anything printable.
+pub(crate) fn backend(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+/// A transport error, without the URL (which may carry a SAS token or account name we do not
+/// want in logs twice).
+pub(crate) fn transport(what: &str, error: &reqwest::Error) -> StoreError {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    StoreError::Backend(format!("{what}: {kind}"))
+}
+
+/// Serializes `value` as JSON.
+pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(backend)
+}
+
+/// Parses JSON stored by [`to_json`].
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(backend)
+}
+
+/// The record as JSON whose `size` is at most `max`; when it is larger, `raw` (the event as
+/// received, the only unbounded part) is cut at a character boundary and ends with
+/// [`TRUNCATION_MARK`]. Returns the JSON and whether `raw` was cut.
+pub(crate) fn fit_record(
+    record: &EventRecord,
+    max: usize,
+    size: impl Fn(&str) -> usize,
+) -> Result<(String, bool), StoreError> {
+    let json = to_json(record)?;
+    if size(&json) <= max {
+        return Ok((json, false));
+    }
+    let mut keep = record.raw.len();
+    let mut current = size(&json);
+    let mut shorter = record.clone();
+    while keep > 0 {
+        // Escaping can make `raw` longer in JSON: cut the excess, and at least a tenth, per round.
+        let over = current.saturating_sub(max) + TRUNCATION_MARK.len();
+        keep = keep.saturating_sub(over.max(keep / 10).max(1));
+        while keep > 0 && !record.raw.is_char_boundary(keep) {
+            keep -= 1;
+        }
+        shorter.raw = format!("{}{TRUNCATION_MARK}", &record.raw[..keep]);
+        let json = to_json(&shorter)?;
+        current = size(&json);
+        if current <= max {
+            return Ok((json, true));
+        }
+    }
+    Err(StoreError::Backend(format!(
+        "event {} does not fit the store even without its raw body",
+        record.event.id
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_raw_bodies_are_cut_with_a_mark() {
+        let event = serde_json::from_value(serde_json::json!({
+            "id": "e", "type": "t", "action": "push", "schema": "event_grid"
+        }))
+        .unwrap();
+        let record = EventRecord {
+            event,
+            raw: "é\"".repeat(10_000),
+            received_at: "2024-05-01T08:00:00.000Z".into(),
+            decisions: vec![],
+            targets: vec![],
+            reception_id: "r".into(),
+        };
+        let (json, cut) = fit_record(&record, 4_000, str::len).unwrap();
+        assert!(cut && json.len() <= 4_000, "{}", json.len());
+        let back: EventRecord = from_json(&json).unwrap();
+        assert!(back.raw.ends_with(TRUNCATION_MARK));
+        let (json, cut) = fit_record(&record, 1_000_000, str::len).unwrap();
+        assert!(!cut && from_json::<EventRecord>(&json).unwrap() == record);
+    }
+}

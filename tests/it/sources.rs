@@ -1,0 +1,255 @@
+//! Every inbound source end to end through the real HTTP app: each fixture posted with the
+//! headers its sender really uses, and what the webhook receiver got. SNS: signed with the test
+//! key under `tests/fixtures/sns`, certificate and confirmation served by loopback receivers.
+
+use base64::Engine;
+use regrelay_tests::{App, Receiver, client, fixture, webhook_config};
+use serde_json::Value;
+
+mod sns;
+
+pub(super) async fn post(app: &App, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Value) {
+    let mut request = client().post(app.url("/api/events")).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let reply = request.send().await.unwrap();
+    let status = reply.status().as_u16();
+    (status, reply.json().await.unwrap_or(Value::Null))
+}
+
+/// Posts a fixture with headers, expects 200, returns what the sink received.
+async fn deliver(fixture_name: &str, headers: &[(&str, &str)], expected: usize) -> Vec<Value> {
+    let sink = Receiver::start().await;
+    let app = App::start(&webhook_config(&sink.url("/hook"))).await;
+    let (status, body) = post(&app, headers, fixture(fixture_name)).await;
+    assert_eq!(status, 200, "{fixture_name}: {body}");
+    let got = sink.wait_for(expected).await;
+    assert_eq!(got.len(), expected, "{fixture_name}: {body}");
+    got.iter().map(|r| r.json()).collect()
+}
+
+const JSON: (&str, &str) = ("content-type", "application/json");
+
+#[tokio::test]
+async fn ecr_through_an_api_destination() {
+    let got = deliver(
+        "ecr/image_action.push.json",
+        &[
+            ("content-type", "application/json; charset=utf-8"),
+            ("user-agent", "Amazon/EventBridge/ApiDestinations"),
+        ],
+        1,
+    )
+    .await;
+    assert_eq!(
+        got[0]["registry"],
+        "123456789012.dkr.ecr.us-west-2.amazonaws.com"
+    );
+    assert_eq!(
+        (got[0]["action"].as_str(), got[0]["outcome"].as_str()),
+        (Some("push"), Some("succeeded"))
+    );
+    assert_eq!(got[0]["schema"], "eventbridge");
+}
+
+#[tokio::test]
+async fn ecr_as_a_direct_lambda_invocation() {
+    let sink = Receiver::start().await;
+    let config = regrelay_core::Config::from_toml(
+        &webhook_config(&sink.url("/hook")),
+        &regrelay_core::config::ProcessEnv,
+    )
+    .unwrap();
+    let pipeline = regrelay_core::Pipeline::new(config).unwrap();
+    let payload = String::from_utf8(fixture("ecr/image_scan.json")).unwrap();
+    let request = lambda_http::request::from_str(&payload).expect("pass-through");
+    let response = regrelay_lambda::handler(pipeline, request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let got = sink.wait_for(1).await;
+    assert_eq!(got[0].json()["scan"]["severities"]["critical"], 10);
+}
+
+#[tokio::test]
+async fn harbor_default_and_cloudevents_formats() {
+    let got = deliver(
+        "harbor/default.push_by_digest.json",
+        &[JSON, ("authorization", "Bearer x")],
+        1,
+    )
+    .await;
+    assert_eq!(
+        got[0]["tag"],
+        Value::Null,
+        "the digest Harbor put in tag moved to digest"
+    );
+    assert_eq!(
+        got[0]["digest"],
+        "sha256:8a9e9863dbb6e10edb5adfe917c00da84e1700fa76e7ed02476aa6e6fb8ee0d8"
+    );
+    let got = deliver(
+        "harbor/cloudevents.artifact_pushed.json",
+        &[("content-type", "application/cloudevents+json")],
+        1,
+    )
+    .await;
+    assert_eq!(
+        (
+            got[0]["registry_kind"].as_str(),
+            got[0]["namespace"].as_str()
+        ),
+        (Some("harbor"), Some("test-webhook"))
+    );
+    assert_eq!(got[0]["actor"], "admin");
+}
+
+#[tokio::test]
+async fn distribution_envelope_delivers_manifests_not_layers() {
+    let got = deliver(
+        "distribution/v2.push_with_layers.json",
+        &[
+            (
+                "content-type",
+                "application/vnd.docker.distribution.events.v2+json",
+            ),
+            ("user-agent", "Go-http-client/1.1"),
+        ],
+        1,
+    )
+    .await;
+    assert_eq!(got[0]["id"], "asdf-asdf-asdf-asdf-0");
+    let got = deliver(
+        "distribution/v2.manifest_pull.json",
+        &[(
+            "content-type",
+            "application/vnd.docker.distribution.events.v1+json",
+        )],
+        1,
+    )
+    .await;
+    assert_eq!(got[0]["action"], "pull");
+}
+
+#[tokio::test]
+async fn docker_hub_acr_webhook_and_alibaba_classic() {
+    let got = deliver("docker_hub/push.json", &[JSON], 1).await;
+    assert_eq!(
+        (got[0]["repository"].as_str(), got[0]["registry"].as_str()),
+        (Some("svendowideit/testhook"), Some("docker.io"))
+    );
+    let got = deliver("acr_webhook/push.json", &[JSON], 1).await;
+    assert_eq!(got[0]["type"], "Microsoft.ContainerRegistry.ImagePushed");
+    let got = deliver("alibaba/webhook.push.json", &[JSON], 1).await;
+    assert_eq!(got[0]["time"], "2016-11-29T12:25:46Z");
+}
+
+#[tokio::test]
+async fn alibaba_eventbridge_with_the_assumed_signature() {
+    let got = deliver("alibaba/eventbridge.build_completed.json", &[JSON], 1).await;
+    assert_eq!(
+        (got[0]["action"].as_str(), got[0]["outcome"].as_str()),
+        (Some("build"), Some("succeeded"))
+    );
+
+    let sink = Receiver::start().await;
+    let app = App::start(&format!(
+        "[inbound]\nalibaba_signing_key = \"k3y\"\n{}",
+        webhook_config(&sink.url("/hook"))
+    ))
+    .await;
+    let body = fixture("alibaba/eventbridge.build_completed.json");
+    let now = chrono::Utc::now().timestamp().to_string();
+    let host = app.addr.to_string();
+    let string_to_sign = format!(
+        "https://{host}/api/events\nx-eventbridge-signature-timestamp:{now}\nx-eventbridge-signature-method:HMAC-SHA1\nx-eventbridge-signature-version:1.0\nx-eventbridge-signature-url:\n{}",
+        String::from_utf8_lossy(&body)
+    );
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, b"k3y");
+    let good = base64::engine::general_purpose::STANDARD
+        .encode(ring::hmac::sign(&key, string_to_sign.as_bytes()));
+    let headers = |signature: &str| {
+        vec![
+            ("content-type", "application/json".to_owned()),
+            ("x-eventbridge-signature", signature.to_owned()),
+            ("x-eventbridge-signature-timestamp", now.clone()),
+            ("x-eventbridge-signature-method", "HMAC-SHA1".to_owned()),
+            ("x-eventbridge-signature-version", "1.0".to_owned()),
+        ]
+    };
+    let as_refs =
+        |h: &[(&'static str, String)]| h.iter().map(|(n, v)| (*n, v.clone())).collect::<Vec<_>>();
+    for (signature, want) in [("AAAA", 403), (good.as_str(), 200)] {
+        let owned = as_refs(&headers(signature));
+        let refs: Vec<(&str, &str)> = owned.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let (status, reply) = post(&app, &refs, body.clone()).await;
+        assert_eq!(status, want, "{reply}");
+    }
+    assert_eq!(sink.wait_for(1).await.len(), 1);
+}
+
+#[tokio::test]
+async fn rules_scope_and_tag_regex_work_on_harbor_and_ecr_events() {
+    let sink = Receiver::start().await;
+    let config = format!(
+        r#"
+[[targets]]
+name = "sink"
+type = "webhook"
+url = "{}"
+
+[[rules]]
+name = "harbor-project"
+scope = {{ namespace = "test-webhook", repository = "debian" }}
+tag_regex = "v[0-9]+\\.[0-9]+\\.[0-9]+"
+targets = ["sink"]
+
+[[rules]]
+name = "ecr-team"
+scope = {{ instance = "123456789012", namespace = "team" }}
+targets = ["sink"]
+"#,
+        sink.url("/hook")
+    );
+    let app = App::start(&config).await;
+    for (name, content_type) in [
+        (
+            "harbor/cloudevents.artifact_pushed.json",
+            "application/cloudevents+json",
+        ),
+        ("harbor/default.push_artifact.json", "application/json"),
+        (
+            "ecr/quirks.untagged_push_team_repo.json",
+            "application/json",
+        ),
+        ("ecr/image_action.push.json", "application/json"),
+    ] {
+        let (status, body) = post(&app, &[("content-type", content_type)], fixture(name)).await;
+        assert_eq!(status, 200, "{name}: {body}");
+    }
+    let got: Vec<String> = sink
+        .wait_for(2)
+        .await
+        .iter()
+        .map(|r| r.json()["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "66c3b7f1-9a0e-4f52-8d7e-1b2c3d4e5f60",
+            "5d2a7c1e-0000-4000-8000-regrelay0001"
+        ],
+        "v1.2.3 matches the tag expression, latest does not; team/app is in namespace team, my-repository-name is not"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_shape_names_what_is_accepted() {
+    let app = App::start(&webhook_config("http://127.0.0.1:9/unused")).await;
+    let (status, body) = post(&app, &[JSON], br#"{"hello":"world"}"#.to_vec()).await;
+    assert_eq!(status, 400);
+    let error = body["error"].as_str().unwrap();
+    assert!(
+        error.contains("EventBridge") && error.contains("Harbor") && error.contains("Distribution"),
+        "{error}"
+    );
+}

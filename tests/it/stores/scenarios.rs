@@ -1,0 +1,285 @@
+//! Ledger and history scenarios every store must pass, written against `Store` only (the same
+//! ones the embedded stores pass in `crates/core/src/store/tests.rs`, plus listing and purging).
+
+use std::time::Duration;
+
+use regrelay_core::config::StoreConfig;
+use regrelay_core::dispatch::{Attempt, AttemptClass};
+use regrelay_core::store::{
+    Claim, DeliveryState, EventRecord, Lease, ListFilter, Reception, Store, now_millis,
+};
+
+const LEASE: Duration = Duration::from_secs(30);
+
+/// Two stores on one table: two function instances.
+async fn two_instances(config: &StoreConfig) -> (Store, Store) {
+    let a = Store::open(config).unwrap();
+    if let Store::DynamoDb(dynamo) = &a {
+        dynamo.create_table().await.unwrap();
+    }
+    (a, Store::open(config).unwrap())
+}
+
+/// RFC 3339 for now plus `seconds` (always with `.500`, so the strings sort as the times do).
+fn at(seconds: i64) -> String {
+    let millis = (now_millis() / 1000 + seconds) * 1000 + 500;
+    regrelay_core::time::normalize(&millis.to_string()).unwrap()
+}
+
+fn record(id: &str, repository: &str, received_at: &str, reception: &str) -> EventRecord {
+    let event = serde_json::from_value(serde_json::json!({
+        "id": id, "type": "Microsoft.ContainerRegistry.ImagePushed", "action": "push",
+        "schema": "event_grid", "repository": repository, "tag": "v1"
+    }))
+    .unwrap();
+    EventRecord {
+        event,
+        raw: "{}".into(),
+        received_at: received_at.into(),
+        decisions: vec![],
+        targets: vec!["t".into()],
+        reception_id: reception.into(),
+    }
+}
+
+fn reception(id: &str, received_at: &str, event_ids: &[&str]) -> Reception {
+    Reception {
+        id: id.into(),
+        received_at: received_at.into(),
+        kind: "events".into(),
+        format: Some("event_grid".into()),
+        payload_sha256: "00".into(),
+        status: 200,
+        event_ids: event_ids.iter().map(|s| (*s).to_owned()).collect(),
+        error: None,
+    }
+}
+
+fn attempt(target: &str, class: AttemptClass, started_at: &str) -> Attempt {
+    Attempt {
+        target: target.into(),
+        number: 1,
+        started_at: started_at.into(),
+        status: Some(200),
+        latency_ms: 3,
+        class,
+        error: (class != AttemptClass::Delivered).then(|| "target replied 503".into()),
+        response_excerpt: None,
+        retry_after_secs: None,
+    }
+}
+
+/// One instance claims; the other sees Busy until the first releases; then Delivered.
+async fn claims_are_exclusive_until_released(a: &Store, b: &Store) {
+    a.record_event(&record("e/1#x", "team/app", &at(0), "r1"))
+        .await
+        .unwrap();
+    let id = "e/1#x";
+    assert_eq!(
+        a.claim(id, "t", LEASE).await.unwrap(),
+        Claim::Acquired { attempts: 0 }
+    );
+    assert_eq!(b.claim(id, "t", LEASE).await.unwrap(), Claim::Busy);
+    let failed = attempt("t", AttemptClass::Retryable, &at(1));
+    a.record_attempt(id, &failed, DeliveryState::FailedRetrying, Lease::Keep)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.claim(id, "t", LEASE).await.unwrap(),
+        Claim::Busy,
+        "Keep holds the claim"
+    );
+    a.record_attempt(id, &failed, DeliveryState::FailedRetrying, Lease::Release)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.claim(id, "t", LEASE).await.unwrap(),
+        Claim::Acquired { attempts: 2 }
+    );
+    let ok = attempt("t", AttemptClass::Delivered, &at(2));
+    b.record_attempt(id, &ok, DeliveryState::Delivered, Lease::Release)
+        .await
+        .unwrap();
+    assert_eq!(a.claim(id, "t", LEASE).await.unwrap(), Claim::Delivered);
+    let pair = a.pair(id, "t").await.unwrap().unwrap();
+    assert_eq!(
+        (pair.state, pair.attempts, pair.reason),
+        (DeliveryState::Delivered, 3, None)
+    );
+}
+
+/// Two instances claiming the same fresh pair at the same moment: exactly one wins, in every
+/// round (the pair is created by the race itself: no pending row exists beforehand).
+async fn racing_claims_have_one_winner(a: &Store, b: &Store) {
+    for round in 0..5 {
+        let id = format!("race-{round}");
+        let (x, y) = tokio::join!(a.claim(&id, "t", LEASE), b.claim(&id, "t", LEASE));
+        let mut outcomes = [x.unwrap(), y.unwrap()];
+        outcomes.sort_by_key(|c| c == &Claim::Busy);
+        assert_eq!(
+            outcomes,
+            [Claim::Acquired { attempts: 0 }, Claim::Busy],
+            "round {round}"
+        );
+    }
+}
+
+/// A claim whose holder died (lease ran out) is taken over; a dead letter stays dead.
+async fn expired_leases_are_taken_over(store: &Store) {
+    store
+        .record_event(&record("e2", "team/app", &at(0), "r1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.claim("e2", "t", Duration::ZERO).await.unwrap(),
+        Claim::Acquired { attempts: 0 }
+    );
+    assert_eq!(
+        store.claim("e2", "t", LEASE).await.unwrap(),
+        Claim::Acquired { attempts: 0 }
+    );
+    store
+        .set_state(
+            "e2",
+            "t",
+            DeliveryState::DeadLettered,
+            Some("target replied 404"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.claim("e2", "t", LEASE).await.unwrap(),
+        Claim::DeadLettered {
+            reason: Some("target replied 404".into())
+        }
+    );
+}
+
+/// Two receptions of one event, its attempts, an oversized raw body, a handshake without events.
+async fn trace_has_receptions_and_attempts(store: &Store) {
+    let mut first = record("e3", "team/app", &at(0), "r1");
+    first.targets.push("u".into());
+    first.raw = format!("{{\"pad\":\"{}\"}}", "x".repeat(500_000));
+    store.record_event(&first).await.unwrap();
+    store
+        .record_reception(&reception("r1", &at(0), &["e3"]))
+        .await
+        .unwrap();
+    let again = record("e3", "team/app", &at(5), "r2");
+    store.record_event(&again).await.unwrap();
+    store
+        .record_reception(&reception("r2", &at(5), &["e3"]))
+        .await
+        .unwrap();
+    store
+        .record_reception(&reception("r0", &at(0), &[]))
+        .await
+        .unwrap();
+    store.claim("e3", "t", LEASE).await.unwrap();
+    let failed = attempt("t", AttemptClass::Retryable, &at(1));
+    store
+        .record_attempt("e3", &failed, DeliveryState::FailedRetrying, Lease::Keep)
+        .await
+        .unwrap();
+    let ok = attempt("t", AttemptClass::Delivered, &at(2));
+    store
+        .record_attempt("e3", &ok, DeliveryState::Delivered, Lease::Release)
+        .await
+        .unwrap();
+
+    let trace = store.trace("e3").await.unwrap().unwrap();
+    assert_eq!(trace.record.reception_id, "r1", "the first record is kept");
+    assert!(trace.record.raw.len() < first.raw.len() && trace.record.raw.contains("truncated"));
+    let receptions: Vec<_> = trace.receptions.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(receptions, ["r1", "r2"]);
+    let attempts: Vec<_> = trace.attempts.iter().map(|a| a.class).collect();
+    assert_eq!(attempts, [AttemptClass::Retryable, AttemptClass::Delivered]);
+    let pairs: Vec<_> = trace
+        .pairs
+        .iter()
+        .map(|p| (p.target.as_str(), p.state))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("t", DeliveryState::Delivered),
+            ("u", DeliveryState::Pending)
+        ]
+    );
+    assert!(store.trace("nope").await.unwrap().is_none());
+}
+
+/// Listing newest first with filters, then purging everything before a cutoff.
+async fn list_filters_and_purge(store: &Store) {
+    for (id, repository, offset) in [
+        ("l1", "team/app", -30),
+        ("l2", "other/x", -20),
+        ("l3", "team/app", -10),
+    ] {
+        store
+            .record_event(&record(id, repository, &at(offset), "r"))
+            .await
+            .unwrap();
+    }
+    store
+        .set_state("l2", "t", DeliveryState::DeadLettered, Some("404"))
+        .await
+        .unwrap();
+    let list = |filter: ListFilter| async move {
+        let rows = store.list(&filter).await.unwrap();
+        rows.into_iter()
+            .map(|r| (r.id, r.state))
+            .collect::<Vec<_>>()
+    };
+    let all = ListFilter {
+        limit: 10,
+        ..ListFilter::default()
+    };
+    let ids = |rows: Vec<(String, String)>| rows.into_iter().map(|r| r.0).collect::<Vec<_>>();
+    assert_eq!(ids(list(all.clone()).await), ["l3", "l2", "l1"]);
+    assert_eq!(
+        ids(list(ListFilter {
+            limit: 1,
+            ..all.clone()
+        })
+        .await),
+        ["l3"]
+    );
+    let team = ListFilter {
+        repository: Some("team/app".into()),
+        ..all.clone()
+    };
+    assert_eq!(ids(list(team).await), ["l3", "l1"]);
+    let dead = ListFilter {
+        state: Some(DeliveryState::DeadLettered),
+        ..all.clone()
+    };
+    assert_eq!(
+        list(dead).await,
+        [("l2".to_owned(), "dead_lettered".to_owned())]
+    );
+    let recent = ListFilter {
+        since: Some(at(-15)),
+        ..all.clone()
+    };
+    assert_eq!(ids(list(recent).await), ["l3"]);
+    assert_eq!(store.purge_before(&at(-15)).await.unwrap(), 2);
+    assert!(store.trace("l1").await.unwrap().is_none());
+    assert_eq!(ids(list(all).await), ["l3"]);
+}
+
+/// Every scenario: the ledger and traces on two instances of one fresh table, listing and
+/// purging on a table of its own (`config` names a new table each call). `races`: whether the
+/// emulator applies conditional writes atomically under concurrent requests (Azurite does; moto
+/// serves requests on threads without item locks, so it cannot show what DynamoDB guarantees).
+pub(super) async fn run(config: impl Fn() -> StoreConfig, races: bool) {
+    let (a, b) = two_instances(&config()).await;
+    claims_are_exclusive_until_released(&a, &b).await;
+    if races {
+        racing_claims_have_one_winner(&a, &b).await;
+    }
+    expired_leases_are_taken_over(&a).await;
+    trace_has_receptions_and_attempts(&b).await;
+    let (listing, _) = two_instances(&config()).await;
+    list_filters_and_purge(&listing).await;
+}
