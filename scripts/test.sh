@@ -4,8 +4,8 @@
 #   scripts/test.sh            # everything
 #   scripts/test.sh --rust     # skip the infra checks (no Python tools needed)
 #
-# Needs only the Rust toolchain (cargo, rustfmt, clippy) and python3; the infra check installs its
-# own Python tools into .tools/venv. Tests bind loopback ports only.
+# Needs the Rust toolchain (cargo, rustfmt, clippy), python3 and node/npm; everything else (Azurite,
+# moto, checkov, cargo-lambda) is installed into .tools/ by the scripts. Tests bind loopback only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,10 +21,19 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== build the binaries the integration tests start"
 cargo build --workspace --bins --locked
 
+echo "== emulators for the remote store tests (Azurite, moto)"
+bash scripts/emulators.sh start
+trap 'bash scripts/emulators.sh stop' EXIT
+# shellcheck disable=SC1091
+source .tools/emulators.env
+export REGRELAY_REQUIRE_EMULATORS=1
+
 echo "== cargo test"
 cargo test --workspace --locked
 
 if ! $rust_only; then
   echo "== infra checks"
   bash scripts/check-infra.sh
+  echo "== deployment packages"
+  bash scripts/check-package.sh
 fi
