@@ -61,7 +61,7 @@ make_zip() {
   local src="$1" out="$2"
   rm -f "$out"
   if command -v zip >/dev/null 2>&1; then
-    (cd "$src" && zip -q -r -X "$out" .)
+    (cd "$src" && zip -q -9 -r -X "$out" .)
   else
     (cd "$src" && python3 -m zipfile -c "$out" ./*)
   fi

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod azure; // the regrelay-azure binary spoken to exactly as the Functions host does
+mod budget; // the DingTalk budget shared by two apps through one store; kept payloads
 mod cli; // the regrelay binary: normalize, simulate, serve + events show
 mod config; // every shipped config and the issues' examples load as written
 mod delivery; // fan-out over real HTTP: ledger, retries, dead letters, replies to senders

@@ -16,6 +16,7 @@ use regrelay_tests::{App, Receiver, client, fixture, webhook_config};
 use serde_json::Value;
 
 mod scenarios;
+mod slots;
 
 /// Azurite's published development account key.
 const AZURITE_KEY: &str =

@@ -12,7 +12,7 @@ use regrelay_core::store::{
 const LEASE: Duration = Duration::from_secs(30);
 
 /// Two stores on one table: two function instances.
-async fn two_instances(config: &StoreConfig) -> (Store, Store) {
+pub(super) async fn two_instances(config: &StoreConfig) -> (Store, Store) {
     let a = Store::open(config).unwrap();
     if let Store::DynamoDb(dynamo) = &a {
         dynamo.create_table().await.unwrap();
@@ -21,12 +21,17 @@ async fn two_instances(config: &StoreConfig) -> (Store, Store) {
 }
 
 /// RFC 3339 for now plus `seconds` (always with `.500`, so the strings sort as the times do).
-fn at(seconds: i64) -> String {
+pub(super) fn at(seconds: i64) -> String {
     let millis = (now_millis() / 1000 + seconds) * 1000 + 500;
     regrelay_core::time::normalize(&millis.to_string()).unwrap()
 }
 
-fn record(id: &str, repository: &str, received_at: &str, reception: &str) -> EventRecord {
+pub(super) fn record(
+    id: &str,
+    repository: &str,
+    received_at: &str,
+    reception: &str,
+) -> EventRecord {
     let event = serde_json::from_value(serde_json::json!({
         "id": id, "type": "Microsoft.ContainerRegistry.ImagePushed", "action": "push",
         "schema": "event_grid", "repository": repository, "tag": "v1"
@@ -42,7 +47,7 @@ fn record(id: &str, repository: &str, received_at: &str, reception: &str) -> Eve
     }
 }
 
-fn reception(id: &str, received_at: &str, event_ids: &[&str]) -> Reception {
+pub(super) fn reception(id: &str, received_at: &str, event_ids: &[&str]) -> Reception {
     Reception {
         id: id.into(),
         received_at: received_at.into(),
@@ -52,6 +57,7 @@ fn reception(id: &str, received_at: &str, event_ids: &[&str]) -> Reception {
         status: 200,
         event_ids: event_ids.iter().map(|s| (*s).to_owned()).collect(),
         error: None,
+        payload: None,
     }
 }
 
@@ -282,4 +288,5 @@ pub(super) async fn run(config: impl Fn() -> StoreConfig, races: bool) {
     trace_has_receptions_and_attempts(&b).await;
     let (listing, _) = two_instances(&config()).await;
     list_filters_and_purge(&listing).await;
+    super::slots::run(&config(), races).await;
 }

@@ -80,6 +80,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// How long history is kept.
     pub retention: Duration,
+    /// Whether reception records keep the request body (`store.keep_payloads`).
+    pub keep_payloads: bool,
     /// Retry policy inside one invocation.
     pub delivery: DeliveryPolicy,
 }
@@ -189,6 +191,7 @@ impl RawConfig {
             rules,
             store,
             retention,
+            keep_payloads: self.store.keep_payloads.unwrap_or(false),
             delivery,
         })
     }

@@ -79,6 +79,8 @@ pub struct RawStore {
     pub endpoint: Option<String>,
     /// How long history is kept, e.g. `3d` (default, as in the Alibaba console).
     pub retention: Option<String>,
+    /// Whether each reception record keeps the request body as text (default false).
+    pub keep_payloads: Option<bool>,
 }
 
 /// `[delivery]`.

@@ -121,6 +121,17 @@ impl Dispatcher {
     /// Builds the pooled client: no redirects (a redirect is a failed delivery), bounded connect
     /// time, and a user agent naming regrelay.
     pub fn new() -> Result<Self, reqwest::Error> {
+        Self::build(dingtalk::limit::Limiter::default())
+    }
+
+    /// Like [`Dispatcher::new`], with the DingTalk budgets kept in `store` too, so that every
+    /// instance sharing the store shares each robot's budget.
+    pub fn with_store(store: Arc<crate::store::Store>) -> Result<Self, reqwest::Error> {
+        let rate = dingtalk::limit::Rate::DINGTALK;
+        Self::build(dingtalk::limit::Limiter::shared(rate, store))
+    }
+
+    fn build(robots: dingtalk::limit::Limiter) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
@@ -129,7 +140,7 @@ impl Dispatcher {
             .build()?;
         Ok(Dispatcher {
             client,
-            robots: Arc::default(),
+            robots: Arc::new(robots),
         })
     }
 

@@ -6,7 +6,7 @@
 //! the registry: its name, or the first label of its login server. The tag expression must match
 //! the whole tag, as the console applies it.
 
-use regex::Regex;
+use regex_lite::Regex;
 
 use crate::event::RegistryEvent;
 

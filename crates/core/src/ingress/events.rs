@@ -31,7 +31,8 @@ pub(super) struct Routed {
 impl Pipeline {
     pub(super) async fn receive(&self, request: InboundRequest) -> Reply {
         let max = self.inner.config.inbound.max_body_bytes;
-        let mut reception = reception_for(&request);
+        let keep = self.inner.config.keep_payloads && request.body.len() <= max;
+        let mut reception = reception_for(&request, keep);
         if request.body.len() > max {
             let message = format!(
                 "body of {} bytes exceeds the limit of {max} bytes",
@@ -171,7 +172,8 @@ impl Pipeline {
     }
 }
 
-fn reception_for(request: &InboundRequest) -> Reception {
+/// The reception record of a request; with `keep_payload`, its body as text.
+fn reception_for(request: &InboundRequest, keep_payload: bool) -> Reception {
     let digest = Sha256::digest(&request.body);
     let payload_sha256 = digest
         .iter()
@@ -191,6 +193,7 @@ fn reception_for(request: &InboundRequest) -> Reception {
         status: 0,
         event_ids: Vec::new(),
         error: None,
+        payload: keep_payload.then(|| String::from_utf8_lossy(&request.body).into_owned()),
     }
 }
 

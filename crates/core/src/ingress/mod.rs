@@ -46,7 +46,8 @@ pub struct Pipeline {
 struct Inner {
     config: Config,
     dispatcher: Dispatcher,
-    store: Store,
+    /// Shared with the dispatcher, which keeps the DingTalk budgets in it.
+    store: Arc<Store>,
     /// When history was last purged (epoch ms).
     last_purge: AtomicI64,
 }
@@ -58,10 +59,10 @@ impl Pipeline {
     /// Builds the pipeline: HTTP client and store. Expired history is purged by the first request
     /// and then at most hourly, whichever shell runs the pipeline.
     pub fn new(config: Config) -> Result<Self, PipelineError> {
-        let store = Store::open(&config.store)?;
+        let store = Arc::new(Store::open(&config.store)?);
         let inner = Inner {
             config,
-            dispatcher: Dispatcher::new()?,
+            dispatcher: Dispatcher::with_store(Arc::clone(&store))?,
             store,
             last_purge: AtomicI64::new(i64::MIN),
         };

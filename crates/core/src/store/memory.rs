@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::model::{EventSummary, overall_state};
+use super::slots::{Clock, free_slots};
 use super::{
     Claim, DeliveryState, EventRecord, ListFilter, PairState, Reception, StoreError, Trace,
     decide_claim,
@@ -14,12 +15,15 @@ use crate::dispatch::Attempt;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    clock: Clock,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     receptions: HashMap<String, Reception>,
     events: HashMap<String, Entry>,
+    /// Rate budgets: slot number → until (epoch ms), per key.
+    slots: HashMap<String, HashMap<u32, i64>>,
 }
 
 #[derive(Debug)]
@@ -33,6 +37,36 @@ struct Entry {
 }
 
 impl MemoryStore {
+    /// A store whose rate budgets follow `clock` instead of the wall clock (tests on tokio's
+    /// paused clock).
+    pub fn with_clock(clock: Clock) -> Self {
+        MemoryStore {
+            clock,
+            ..MemoryStore::default()
+        }
+    }
+
+    /// Milliseconds since the Unix epoch by this store's clock.
+    pub(crate) fn now_millis(&self) -> i64 {
+        self.clock.now_millis()
+    }
+
+    pub(crate) fn reserve_slot(
+        &self,
+        key: &str,
+        limit: u32,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock()?;
+        let slots = inner.slots.entry(key.to_owned()).or_default();
+        let Some(&slot) = free_slots(slots, limit, now).first() else {
+            return Ok(false);
+        };
+        slots.insert(slot, until);
+        Ok(true)
+    }
+
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {
         self.inner
             .lock()

@@ -5,12 +5,16 @@
 //! already succeeded for this event id, so a sender's retry reaches only the targets that have not.
 //! Backends are a closed set behind [`Store`]: in memory and SQLite (embedded, synchronous), and
 //! Azure Table Storage and DynamoDB (remote, over HTTP, for the serverless shells).
+//!
+//! The store also holds rate budgets every instance shares ([`Store::reserve_slot`], see
+//! [`slots`]): the DingTalk target keeps each robot's 20-a-minute limit there.
 
 pub mod azure_table;
 pub mod dynamodb;
 pub mod memory;
 pub mod model;
 mod remote;
+pub mod slots;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -173,6 +177,22 @@ impl Store {
     /// Recent events, newest first.
     pub async fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
         each!(self, s => s.list(filter))
+    }
+
+    /// Reserves one of `limit` slots of the budget `key` for `window`, atomically across every
+    /// instance on this store: `true` means one message may go now. `key` must carry no secret.
+    pub async fn reserve_slot(
+        &self,
+        key: &str,
+        limit: u32,
+        window: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let now = match self {
+            Store::Memory(s) => s.now_millis(),
+            _ => now_millis(),
+        };
+        let until = now.saturating_add(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
+        each!(self, s => s.reserve_slot(key, limit, now, until))
     }
 
     /// Deletes records received before `cutoff` (RFC 3339); returns how many events went.

@@ -25,6 +25,10 @@ pub struct Reception {
     pub event_ids: Vec<String>,
     /// Error message when rejected.
     pub error: Option<String>,
+    /// The request body as text, when `store.keep_payloads` is on (cut to fit the store, and
+    /// marked so, on the remote backends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
 }
 
 /// One event as normalized and decided.

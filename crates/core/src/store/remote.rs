@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{EventRecord, StoreError};
+use super::{EventRecord, Reception, StoreError};
 
 /// Every store request gives up after this long: a ledger that hangs would hold the sender's
 /// request past its own timeout.
@@ -55,6 +55,9 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T,
     serde_json::from_str(text).map_err(backend)
 }
 
+/// Appended to a reception's `payload` that had to be shortened to fit the backend's size limit.
+pub(crate) const PAYLOAD_TRUNCATION_MARK: &str = "\n[regrelay: payload truncated to fit the store]";
+
 /// The record as JSON whose `size` is at most `max`; when it is larger, `raw` (the event as
 /// received, the only unbounded part) is cut at a character boundary and ends with
 /// [`TRUNCATION_MARK`]. Returns the JSON and whether `raw` was cut.
@@ -63,31 +66,66 @@ pub(crate) fn fit_record(
     max: usize,
     size: impl Fn(&str) -> usize,
 ) -> Result<(String, bool), StoreError> {
-    let json = to_json(record)?;
+    let set = |r: &mut EventRecord, t: String| r.raw = t;
+    fit(record, &record.raw, set, TRUNCATION_MARK, max, size).map_err(|_| {
+        StoreError::Backend(format!(
+            "event {} does not fit the store even without its raw body",
+            record.event.id
+        ))
+    })
+}
+
+/// The reception as JSON whose `size` is at most `max`, its `payload` (the request body, when
+/// kept) cut and marked with [`PAYLOAD_TRUNCATION_MARK`] when needed.
+pub(crate) fn fit_reception(
+    reception: &Reception,
+    max: usize,
+    size: impl Fn(&str) -> usize,
+) -> Result<String, StoreError> {
+    let text = reception.payload.as_deref().unwrap_or("");
+    let set = |r: &mut Reception, t: String| r.payload = Some(t);
+    let fitted = fit(reception, text, set, PAYLOAD_TRUNCATION_MARK, max, size);
+    fitted.map(|(json, _)| json).map_err(|_| {
+        StoreError::Backend(format!(
+            "reception {} does not fit the store even without its payload",
+            reception.id
+        ))
+    })
+}
+
+/// `value` as JSON of at most `max` by `size`; when larger, its one unbounded `text` is cut at a
+/// character boundary, ends with `mark` and is put back with `set`. Returns the JSON and whether
+/// the text was cut; `Err` when even an empty text does not fit.
+fn fit<T: serde::Serialize + Clone>(
+    value: &T,
+    text: &str,
+    set: impl Fn(&mut T, String),
+    mark: &str,
+    max: usize,
+    size: impl Fn(&str) -> usize,
+) -> Result<(String, bool), Option<StoreError>> {
+    let json = to_json(value).map_err(Some)?;
     if size(&json) <= max {
         return Ok((json, false));
     }
-    let mut keep = record.raw.len();
+    let mut keep = text.len();
     let mut current = size(&json);
-    let mut shorter = record.clone();
+    let mut shorter = value.clone();
     while keep > 0 {
-        // Escaping can make `raw` longer in JSON: cut the excess, and at least a tenth, per round.
-        let over = current.saturating_sub(max) + TRUNCATION_MARK.len();
+        // Escaping can make the text longer in JSON: cut the excess, and at least a tenth, per round.
+        let over = current.saturating_sub(max) + mark.len();
         keep = keep.saturating_sub(over.max(keep / 10).max(1));
-        while keep > 0 && !record.raw.is_char_boundary(keep) {
+        while keep > 0 && !text.is_char_boundary(keep) {
             keep -= 1;
         }
-        shorter.raw = format!("{}{TRUNCATION_MARK}", &record.raw[..keep]);
-        let json = to_json(&shorter)?;
+        set(&mut shorter, format!("{}{mark}", &text[..keep]));
+        let json = to_json(&shorter).map_err(Some)?;
         current = size(&json);
         if current <= max {
             return Ok((json, true));
         }
     }
-    Err(StoreError::Backend(format!(
-        "event {} does not fit the store even without its raw body",
-        record.event.id
-    )))
+    Err(None)
 }
 
 #[cfg(test)]
@@ -114,5 +152,24 @@ mod tests {
         assert!(back.raw.ends_with(TRUNCATION_MARK));
         let (json, cut) = fit_record(&record, 1_000_000, str::len).unwrap();
         assert!(!cut && from_json::<EventRecord>(&json).unwrap() == record);
+    }
+
+    #[test]
+    fn long_payloads_are_cut_with_a_mark() {
+        let reception: Reception = serde_json::from_value(serde_json::json!({
+            "id": "r", "received_at": "2024-05-01T08:00:00.000Z", "kind": "events",
+            "format": null, "payload_sha256": "00", "status": 200, "event_ids": [], "error": null,
+            "payload": "ü".repeat(50_000)
+        }))
+        .unwrap();
+        let json = fit_reception(&reception, 4_000, str::len).unwrap();
+        assert!(json.len() <= 4_000, "{}", json.len());
+        let back: Reception = from_json(&json).unwrap();
+        assert!(back.payload.unwrap().ends_with(PAYLOAD_TRUNCATION_MARK));
+        let old: Reception = from_json(r#"{"id":"r","received_at":"t","kind":"events","format":null,"payload_sha256":"00","status":200,"event_ids":[],"error":null}"#).unwrap();
+        assert_eq!(
+            old.payload, None,
+            "records written before payloads still read"
+        );
     }
 }

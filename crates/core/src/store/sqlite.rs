@@ -15,6 +15,8 @@ use super::{
 };
 use crate::dispatch::Attempt;
 
+mod slots;
+
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
@@ -26,6 +28,7 @@ CREATE TABLE IF NOT EXISTS event_receptions (event_id TEXT NOT NULL, reception_i
 CREATE TABLE IF NOT EXISTS pairs (event_id TEXT NOT NULL, target TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, lease_until INTEGER, PRIMARY KEY (event_id, target));
 CREATE TABLE IF NOT EXISTS attempts (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_event ON attempts (event_id);
+CREATE TABLE IF NOT EXISTS rate_slots (key TEXT NOT NULL, slot INTEGER NOT NULL, until INTEGER NOT NULL, PRIMARY KEY (key, slot));
 ";
 
 /// A SQLite-backed store.

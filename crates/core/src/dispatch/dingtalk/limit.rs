@@ -9,8 +9,10 @@
 //! that carries it was accepted. Keys of recently digested events are remembered so that a
 //! sender's retry does not send them again.
 //!
-//! The budget lives in this process: several instances sharing one robot each keep their own
-//! window, and a restart forgets it. Moving the budget into the shared store is a later step.
+//! With a store ([`Limiter::shared`]), every message (single or digest) also needs a slot of the
+//! robot's budget in the store ([`shared`]), so instances sharing the store share the budget.
+//! When the store says no, the event folds and the digest waits exactly as when this process's
+//! own window is full; when the store cannot be reached, this process's window alone decides.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -22,6 +24,12 @@ use tokio::time::Instant;
 
 use crate::dispatch::Attempt;
 use crate::event::RegistryEvent;
+use crate::store::Store;
+
+mod courier;
+mod shared;
+
+pub use shared::BudgetKey;
 
 /// Digested keys remembered per robot (to answer a sender's retry without sending again).
 const REMEMBERED: usize = 4096;
@@ -39,6 +47,8 @@ pub struct Rate {
     pub linger: Duration,
     /// Most events in one digest; the rest go in the next.
     pub max_digest: usize,
+    /// How often a waiting digest asks the store again when the shared budget is spent.
+    pub recheck: Duration,
 }
 
 impl Rate {
@@ -50,6 +60,7 @@ impl Rate {
         reserve: 1,
         linger: Duration::from_secs(1),
         max_digest: 50,
+        recheck: Duration::from_secs(1),
     };
 }
 
@@ -74,11 +85,16 @@ pub enum Admission {
 pub struct Limiter {
     rate: Rate,
     robots: Mutex<HashMap<String, Robot>>,
+    /// The store holding the budgets every instance shares, if any.
+    store: Option<Arc<Store>>,
 }
 
 impl std::fmt::Debug for Limiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Limiter").field("rate", &self.rate).finish()
+        f.debug_struct("Limiter")
+            .field("rate", &self.rate)
+            .field("shared", &self.store.is_some())
+            .finish()
     }
 }
 
@@ -101,12 +117,6 @@ struct Pending {
     key: String,
     event: RegistryEvent,
     waiters: Vec<oneshot::Sender<Attempt>>,
-}
-
-enum Batch {
-    Ready(Vec<Pending>),
-    Wait(Instant),
-    Empty,
 }
 
 impl Robot {
@@ -138,34 +148,57 @@ impl Limiter {
         Limiter {
             rate,
             robots: Mutex::default(),
+            store: None,
+        }
+    }
+
+    /// A limiter that also takes every message's slot from the budgets in `store`, shared by
+    /// every instance using that store.
+    pub fn shared(rate: Rate, store: Arc<Store>) -> Limiter {
+        Limiter {
+            store: Some(store),
+            ..Limiter::new(rate)
         }
     }
 
     /// Decides for one event: send now, fold into the digest, or already delivered. `key`
     /// identifies the (event, target) pair; `courier` is called if a digest must be started.
-    pub fn admit<C: Courier>(
+    pub async fn admit<C: Courier>(
         self: &Arc<Self>,
-        robot: &str,
+        robot: &BudgetKey,
         key: String,
         event: &RegistryEvent,
         courier: impl FnOnce() -> C,
     ) -> Admission {
-        let now = Instant::now();
-        let mut robots = self.lock();
-        let state = robots.entry(robot.to_owned()).or_default();
-        state.prune(now, self.rate.window);
-        if state.remembered.contains(&key) {
-            return Admission::Delivered;
+        let reserved = {
+            let now = Instant::now();
+            let mut robots = self.lock();
+            let state = robots.entry(robot.local.clone()).or_default();
+            state.prune(now, self.rate.window);
+            if state.remembered.contains(&key) {
+                return Admission::Delivered;
+            }
+            let direct = self.rate.messages.saturating_sub(self.rate.reserve);
+            if state.pending.is_empty() && state.next_slot(direct, self.rate.window).is_none() {
+                state.sent.push_back(now);
+                Some(now)
+            } else {
+                None
+            }
+        };
+        if let Some(at) = reserved {
+            let direct = self.rate.messages.saturating_sub(self.rate.reserve);
+            if self.shared_allows(robot, direct).await {
+                return Admission::Send;
+            }
+            self.give_back(&robot.local, at);
         }
+        let mut robots = self.lock();
+        let state = robots.entry(robot.local.clone()).or_default();
         let (tx, rx) = oneshot::channel();
         if let Some(pending) = state.pending.iter_mut().find(|p| p.key == key) {
             pending.waiters.push(tx);
             return Admission::Folded(rx);
-        }
-        let direct = self.rate.messages.saturating_sub(self.rate.reserve);
-        if state.pending.is_empty() && state.next_slot(direct, self.rate.window).is_none() {
-            state.sent.push_back(now);
-            return Admission::Send;
         }
         state.pending.push(Pending {
             key,
@@ -174,7 +207,7 @@ impl Limiter {
         });
         if !state.courier {
             state.courier = true;
-            tokio::spawn(run_courier(Arc::clone(self), robot.to_owned(), courier()));
+            tokio::spawn(courier::run(Arc::clone(self), robot.clone(), courier()));
         }
         Admission::Folded(rx)
     }
@@ -189,90 +222,6 @@ impl Limiter {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Robot>> {
         self.robots.lock().unwrap_or_else(PoisonError::into_inner)
     }
-
-    /// The next digest to send, reserving its slot; or when to look again; or nothing left.
-    fn take_batch(&self, robot: &str) -> Batch {
-        let now = Instant::now();
-        let mut robots = self.lock();
-        let Some(state) = robots.get_mut(robot) else {
-            return Batch::Empty;
-        };
-        state.prune(now, self.rate.window);
-        if state.pending.is_empty() {
-            state.courier = false;
-            return Batch::Empty;
-        }
-        if let Some(at) = state.next_slot(self.rate.messages, self.rate.window) {
-            return Batch::Wait(at);
-        }
-        state.sent.push_back(now);
-        let take = state.pending.len().min(self.rate.max_digest.max(1));
-        Batch::Ready(state.pending.drain(..take).collect())
-    }
-
-    /// Hands the digest's attempt to every waiter; remembers what was delivered.
-    fn settle(&self, robot: &str, batch: Vec<Pending>, attempt: &Attempt) {
-        if attempt.delivered() {
-            let mut robots = self.lock();
-            if let Some(state) = robots.get_mut(robot) {
-                for pending in &batch {
-                    state.remembered.push_back(pending.key.clone());
-                }
-                let excess = state.remembered.len().saturating_sub(REMEMBERED);
-                state.remembered.drain(..excess);
-            }
-        }
-        for pending in batch {
-            for waiter in pending.waiters {
-                // A waiter that went away (its request was cancelled) needs no answer.
-                let _ = waiter.send(attempt.clone());
-            }
-        }
-    }
-
-    /// Drops the robot's pending digest (its waiters see a failure) and frees the courier role.
-    fn abandon(&self, robot: &str) {
-        if let Some(state) = self.lock().get_mut(robot) {
-            state.pending.clear();
-            state.courier = false;
-        }
-    }
-}
-
-/// Clears the courier role if its task ends early (a panic in `send`), so folding never stalls.
-struct CourierGuard {
-    limiter: Arc<Limiter>,
-    robot: String,
-    done: bool,
-}
-
-impl Drop for CourierGuard {
-    fn drop(&mut self) {
-        if !self.done {
-            self.limiter.abandon(&self.robot);
-        }
-    }
-}
-
-async fn run_courier<C: Courier>(limiter: Arc<Limiter>, robot: String, courier: C) {
-    let mut guard = CourierGuard {
-        limiter: Arc::clone(&limiter),
-        robot: robot.clone(),
-        done: false,
-    };
-    tokio::time::sleep(limiter.rate.linger).await;
-    loop {
-        match limiter.take_batch(&robot) {
-            Batch::Ready(batch) => {
-                let events = batch.iter().map(|p| p.event.clone()).collect();
-                let attempt = courier.send(events).await;
-                limiter.settle(&robot, batch, &attempt);
-            }
-            Batch::Wait(at) => tokio::time::sleep_until(at).await,
-            Batch::Empty => break,
-        }
-    }
-    guard.done = true;
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ pub mod sign;
 use std::sync::Arc;
 use std::time::Duration;
 
-use limit::{Admission, Courier};
+use limit::{Admission, BudgetKey, Courier};
+use sha2::{Digest, Sha256};
 
 use super::{Attempt, AttemptClass, Delivery, Dispatcher, Endpoint, Target};
 use crate::config::Secret;
@@ -63,9 +64,22 @@ impl Dingtalk {
         }
     }
 
-    /// What identifies the robot for its budget: its URL without the sign parameters.
-    fn budget_key(&self) -> &str {
-        self.endpoint.0.as_str()
+    /// What identifies the robot for its budget: in this process its URL as configured; in the
+    /// shared store a hash of the URL without query, credentials or fragment (the access token
+    /// lives in the query) and the target's name, so the store never holds a token.
+    fn budget_key(&self, target: &str) -> BudgetKey {
+        let mut url = self.endpoint.0.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        // Setting these cannot fail on the http(s) URLs a target has.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        let digest = Sha256::digest(format!("{url}\n{target}").as_bytes());
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        BudgetKey {
+            local: self.endpoint.0.as_str().to_owned(),
+            shared: format!("dingtalk|{hex}"),
+        }
     }
 }
 
@@ -84,7 +98,13 @@ impl Dispatcher {
         };
         let admission = self
             .robots
-            .admit(robot.budget_key(), key, delivery.event, courier);
+            .admit(
+                &robot.budget_key(&target.name),
+                key,
+                delivery.event,
+                courier,
+            )
+            .await;
         match admission {
             Admission::Send => {
                 let attempt = self.post(target, delivery).await;
@@ -109,7 +129,7 @@ impl Dispatcher {
         if reply::throttled(attempt) {
             tracing::warn!("DingTalk throttled the robot; holding its messages for ten minutes.");
             self.robots.hold(
-                robot.budget_key(),
+                robot.endpoint.0.as_str(),
                 tokio::time::Instant::now() + THROTTLE_BLOCK,
             );
         }

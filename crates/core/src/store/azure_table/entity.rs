@@ -8,8 +8,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::store::remote::{fit_record, from_json, to_json};
-use crate::store::{DeliveryState, EventRecord, PairState, StoreError};
+use crate::store::remote::{fit_reception, fit_record, from_json, to_json};
+use crate::store::{DeliveryState, EventRecord, PairState, Reception, StoreError};
 
 /// Largest string property: 64 KiB of UTF-16, with room to spare.
 const MAX_JSON_UTF16: usize = 32_000;
@@ -80,7 +80,13 @@ pub(super) fn event_properties(record: &EventRecord) -> Result<(Value, bool), St
     ))
 }
 
-/// A reception's or attempt's properties.
+/// A reception's properties; a kept payload is cut (and says so) to fit the property limit.
+pub(super) fn reception_properties(reception: &Reception) -> Result<Value, StoreError> {
+    let json = fit_reception(reception, MAX_JSON_UTF16, |s| s.encode_utf16().count())?;
+    Ok(json!({ "json": json, "received_at": reception.received_at }))
+}
+
+/// An attempt's properties.
 pub(super) fn json_properties(
     value: &impl serde::Serialize,
     received_at: &str,
@@ -152,7 +158,7 @@ impl PairRow {
 }
 
 /// An Edm.Int64, which JSON carries as a string (or a number, from some emulators).
-fn int64(value: &Value) -> Option<i64> {
+pub(super) fn int64(value: &Value) -> Option<i64> {
     match value {
         Value::String(s) => s.parse().ok(),
         other => other.as_i64(),

@@ -12,6 +12,7 @@ mod client;
 mod entity;
 mod read;
 mod sign;
+mod slots;
 
 use client::{TableClient, Write};
 use entity::{EVENT_ROW, PairRow, key};
@@ -48,7 +49,7 @@ impl AzureTableStore {
 
     pub(crate) async fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
         let table = self.table().await?;
-        let properties = entity::json_properties(reception, &reception.received_at)?;
+        let properties = entity::reception_properties(reception)?;
         let row = entity::reception_row(&reception.id);
         let partitions: Vec<String> = if reception.event_ids.is_empty() {
             vec![entity::orphan_partition(&reception.id)]

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::store::remote::fit_record;
-use crate::store::{DeliveryState, EventRecord, PairState, StoreError};
+use crate::store::remote::{fit_reception, fit_record};
+use crate::store::{DeliveryState, EventRecord, PairState, Reception, StoreError};
 
 /// Items are at most 400 KB; the record's JSON gets most of it.
 const MAX_RECORD_BYTES: usize = 350_000;
@@ -85,6 +85,11 @@ pub(super) fn expires_at(received_at: &str, retention: Duration) -> i64 {
 /// The event record's JSON, `raw` cut (and marked) when the item would pass DynamoDB's limit.
 pub(super) fn record_json(record: &EventRecord) -> Result<(String, bool), StoreError> {
     fit_record(record, MAX_RECORD_BYTES, str::len)
+}
+
+/// The reception's JSON, a kept payload cut (and marked) when the item would pass the limit.
+pub(super) fn reception_json(reception: &Reception) -> Result<String, StoreError> {
+    fit_reception(reception, MAX_RECORD_BYTES, str::len)
 }
 
 /// A pair item's ledger entry and claim expiry.

@@ -15,6 +15,7 @@ mod item;
 mod ledger;
 mod read;
 mod sigv4;
+mod slots;
 
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ use client::{CallError, Client};
 use item::{EVENT_SK, get_s, key, n, s};
 use serde_json::{Value, json};
 
-use super::remote::{backend, from_json, to_json};
+use super::remote::{backend, from_json};
 use super::{EventRecord, PairState, Reception, StoreError};
 use crate::config::StoreConfig;
 
@@ -82,7 +83,7 @@ impl DynamoDbStore {
     }
 
     pub(crate) async fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
-        let json = to_json(reception)?;
+        let json = item::reception_json(reception)?;
         let expires = self.expiry(&reception.received_at);
         let pks: Vec<String> = if reception.event_ids.is_empty() {
             vec![item::orphan_pk(&reception.id)]

@@ -1,4 +1,5 @@
-//! The limiter on a paused clock: bursts stay within the budget and lose nothing.
+//! The limiter on a paused clock: bursts stay within the budget and lose nothing, also when two
+//! limiters (two instances) share the budget through a store whose clock follows tokio's.
 
 use std::sync::Mutex;
 
@@ -66,7 +67,14 @@ async fn attempt(limiter: Arc<Limiter>, sent: Sent, id: usize, class: AttemptCla
         sent: sent.clone(),
         class,
     };
-    match limiter.admit("robot", format!("{}\nops", event.id), &event, fake) {
+    let robot = BudgetKey {
+        local: "robot".into(),
+        shared: "dingtalk|robot".into(),
+    };
+    let admission = limiter
+        .admit(&robot, format!("{}\nops", event.id), &event, fake)
+        .await;
+    match admission {
         Admission::Send => fake().send(vec![event]).await,
         Admission::Folded(reply) => reply.await.unwrap(),
         Admission::Delivered => Attempt {
@@ -89,29 +97,23 @@ fn max_in_any_window(times: &[Instant], window: Duration) -> usize {
         .unwrap_or(0)
 }
 
-#[tokio::test(start_paused = true)]
-async fn burst_of_100_sends_at_most_20_a_minute_and_loses_nothing() {
-    let limiter = Arc::new(Limiter::default());
+/// 100 events at once, spread over `limiters` in turn; returns every message sent.
+async fn burst(limiters: &[Arc<Limiter>]) -> Vec<(Instant, Vec<String>)> {
     let sent = Sent::default();
     let tasks: Vec<_> = (0..100)
         .map(|i| {
-            tokio::spawn(attempt(
-                limiter.clone(),
-                sent.clone(),
-                i,
-                AttemptClass::Delivered,
-            ))
+            let limiter = limiters[i % limiters.len()].clone();
+            tokio::spawn(attempt(limiter, sent.clone(), i, AttemptClass::Delivered))
         })
         .collect();
     for task in tasks {
         assert!(task.await.unwrap().delivered());
     }
-    let sent = sent.lock().unwrap().clone();
-    assert!(
-        sent.len() < 30,
-        "events were folded into digests ({} messages)",
-        sent.len()
-    );
+    sent.lock().unwrap().clone()
+}
+
+/// At most 20 messages in any minute, and every event in exactly one message.
+fn assert_within_budget_and_complete(sent: Vec<(Instant, Vec<String>)>) {
     let times: Vec<Instant> = sent.iter().map(|(t, _)| *t).collect();
     assert!(
         max_in_any_window(&times, Duration::from_secs(60)) <= 20,
@@ -121,6 +123,63 @@ async fn burst_of_100_sends_at_most_20_a_minute_and_loses_nothing() {
     ids.sort();
     let expected: Vec<String> = (0..100).map(|i| event(i).id).collect();
     assert_eq!(ids, expected, "every event exactly once");
+}
+
+/// A memory store whose clock is tokio's (paused) clock.
+fn store_on_tokio_time() -> Arc<Store> {
+    let base = Instant::now();
+    let clock = crate::store::slots::Clock::new(move || {
+        1_700_000_000_000 + i64::try_from(base.elapsed().as_millis()).unwrap()
+    });
+    Arc::new(Store::Memory(
+        crate::store::memory::MemoryStore::with_clock(clock),
+    ))
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_instances_sharing_a_store_send_at_most_20_a_minute_together() {
+    let store = store_on_tokio_time();
+    let instances = [
+        Arc::new(Limiter::shared(Rate::DINGTALK, store.clone())),
+        Arc::new(Limiter::shared(Rate::DINGTALK, store)),
+    ];
+    let sent = burst(&instances).await;
+    assert!(sent.len() < 40, "folded into digests ({})", sent.len());
+    assert_within_budget_and_complete(sent);
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_instances_without_a_shared_store_would_exceed_the_budget() {
+    let instances = [Arc::new(Limiter::default()), Arc::new(Limiter::default())];
+    let sent = burst(&instances).await;
+    let times: Vec<Instant> = sent.iter().map(|(t, _)| *t).collect();
+    assert!(max_in_any_window(&times, Duration::from_secs(60)) > 20);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_store_falls_back_to_the_own_window() {
+    let config = crate::config::StoreConfig::AzureTable {
+        connection_string: crate::config::Secret::new(
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;",
+        ),
+        table: "unreachable".into(),
+    };
+    let store = Arc::new(Store::open(&config).unwrap());
+    let sent = burst(&[Arc::new(Limiter::shared(Rate::DINGTALK, store))]).await;
+    assert!(sent.len() < 30, "folded into digests ({})", sent.len());
+    assert_within_budget_and_complete(sent);
+}
+
+#[tokio::test(start_paused = true)]
+async fn burst_of_100_sends_at_most_20_a_minute_and_loses_nothing() {
+    let limiter = Arc::new(Limiter::default());
+    let sent = burst(&[limiter]).await;
+    assert!(
+        sent.len() < 30,
+        "events were folded into digests ({} messages)",
+        sent.len()
+    );
+    assert_within_budget_and_complete(sent);
 }
 
 #[tokio::test(start_paused = true)]
