@@ -129,8 +129,8 @@ package_lambda() {
     fi
   fi
 
-  echo "==> cargo lambda build --release -p regrelay-lambda --compiler cargo ${flag}"
-  cargo lambda build --release -p regrelay-lambda --compiler cargo "$flag"
+  echo "==> cargo lambda build --profile lambda -p regrelay-lambda --compiler cargo ${flag}"
+  cargo lambda build --profile lambda -p regrelay-lambda --compiler cargo "$flag"
   local bin="target/lambda/regrelay-lambda/bootstrap"
   require_file "$bin"
 

@@ -21,6 +21,7 @@ pub mod dispatch;
 pub mod event;
 pub mod filter;
 pub mod handshake;
+pub mod http;
 pub mod ingress;
 pub mod normalize;
 pub mod reply;

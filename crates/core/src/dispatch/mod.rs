@@ -20,7 +20,7 @@ pub mod webhook;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tracing::Instrument;
 
@@ -113,7 +113,6 @@ pub struct Delivery<'e> {
 /// DingTalk budgets.
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
-    client: reqwest::Client,
     robots: Arc<dingtalk::limit::Limiter>,
 }
 
@@ -132,14 +131,7 @@ impl Dispatcher {
     }
 
     fn build(robots: dingtalk::limit::Limiter) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(5))
-            .pool_idle_timeout(Duration::from_secs(60))
-            .user_agent(concat!("regrelay/", env!("CARGO_PKG_VERSION")))
-            .build()?;
         Ok(Dispatcher {
-            client,
             robots: Arc::new(robots),
         })
     }
@@ -177,8 +169,11 @@ impl Dispatcher {
             Ok(rendered) => rendered,
             Err(e) => return failed(AttemptClass::Permanent, e.to_string()),
         };
-        let request = self
-            .client
+        let client = match crate::http::client() {
+            Ok(client) => client,
+            Err(e) => return failed(AttemptClass::Retryable, e),
+        };
+        let request = client
             .post(rendered.url)
             .timeout(target.kind.timeout())
             .headers(rendered.headers)

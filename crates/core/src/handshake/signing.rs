@@ -60,20 +60,12 @@ fn host_matches(host: &str, pattern: &str) -> bool {
             .all(|(h, p)| *p == "*" && !h.is_empty() || h.eq_ignore_ascii_case(p))
 }
 
-/// The shared client for certificate and confirmation fetches (short timeouts, no redirects).
+/// Time allowed for a certificate or confirmation fetch.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The shared client for certificate and confirmation fetches (callers set [`FETCH_TIMEOUT`]).
 pub fn client() -> Result<&'static reqwest::Client, SignatureError> {
-    static CLIENT: OnceLock<Option<reqwest::Client>> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            reqwest::Client::builder()
-                .timeout(Duration::from_secs(5))
-                .connect_timeout(Duration::from_secs(3))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .ok()
-        })
-        .as_ref()
-        .ok_or_else(|| SignatureError::Fetch("HTTP client unavailable".into()))
+    crate::http::client().map_err(SignatureError::Fetch)
 }
 
 /// The RSA public key (PKCS#1 DER) of the certificate at `url`, fetched once per process.
@@ -88,6 +80,7 @@ pub async fn public_key(url: &str, patterns: &[String]) -> Result<Arc<Vec<u8>>, 
     }
     let response = client()?
         .get(url)
+        .timeout(FETCH_TIMEOUT)
         .send()
         .await
         .map_err(|e| SignatureError::Fetch(e.to_string()))?;

@@ -83,7 +83,12 @@ impl Pipeline {
             return self.rejected(reception, StatusCode::FORBIDDEN, &text).await;
         }
         let fetched = match signing::client() {
-            Ok(client) => client.get(url).send().await.map_err(|e| e.to_string()),
+            Ok(client) => client
+                .get(url)
+                .timeout(signing::FETCH_TIMEOUT)
+                .send()
+                .await
+                .map_err(|e| e.to_string()),
             Err(error) => Err(error.to_string()),
         };
         match fetched {

@@ -15,16 +15,9 @@ pub(crate) const MAX_RACES: usize = 8;
 /// Appended to a `raw` that had to be shortened to fit the backend's size limit.
 pub(crate) const TRUNCATION_MARK: &str = "\n[regrelay: raw event truncated to fit the store]";
 
-/// The client for store requests: bounded connect and total time, no redirects.
-pub(crate) fn http_client() -> Result<reqwest::Client, StoreError> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(REQUEST_TIMEOUT)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .user_agent(concat!("regrelay/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| StoreError::Backend(format!("cannot build the store's HTTP client: {e}")))
+/// The process's shared client (store requests set [`REQUEST_TIMEOUT`] each).
+pub(crate) fn http_client() -> Result<&'static reqwest::Client, StoreError> {
+    crate::http::client().map_err(StoreError::Backend)
 }
 
 /// A backend error from anything printable.

@@ -158,9 +158,11 @@ impl Courier for DigestCourier {
             }
         };
         let url = self.robot.url_at(chrono::Utc::now().timestamp_millis());
-        let request = self
-            .dispatcher
-            .client
+        let client = match crate::http::client() {
+            Ok(client) => client,
+            Err(e) => return super::failed(AttemptClass::Retryable, e),
+        };
+        let request = client
             .post(url)
             .timeout(self.robot.timeout)
             .header(http::header::CONTENT_TYPE, JSON_UTF8)

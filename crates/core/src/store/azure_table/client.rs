@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::sign::{Account, now_rfc1123};
 use crate::store::StoreError;
-use crate::store::remote::{backend, http_client, transport};
+use crate::store::remote::{REQUEST_TIMEOUT, backend, http_client, transport};
 
 /// Table service REST version.
 const VERSION: &str = "2019-02-02";
@@ -38,7 +38,6 @@ pub(super) enum Write {
 /// One table in one account.
 #[derive(Debug)]
 pub(super) struct TableClient {
-    http: reqwest::Client,
     account: Account,
     table: String,
 }
@@ -46,7 +45,6 @@ pub(super) struct TableClient {
 impl TableClient {
     pub fn new(account: Account, table: &str) -> Result<Self, StoreError> {
         Ok(TableClient {
-            http: http_client()?,
             account,
             table: table.to_owned(),
         })
@@ -186,9 +184,9 @@ impl TableClient {
             .map_err(|e| backend(format!("table URL: {e}")))?;
         let date = now_rfc1123();
         let authorization = self.account.authorization(&date, url.path());
-        let mut request = self
-            .http
+        let mut request = http_client()?
             .request(method, url)
+            .timeout(REQUEST_TIMEOUT)
             .header("x-ms-date", &date)
             .header("x-ms-version", VERSION)
             .header("accept", "application/json;odata=nometadata")

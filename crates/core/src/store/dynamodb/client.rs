@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::sigv4::{self, Request, Scope};
 use crate::config::AwsCredentials;
 use crate::store::StoreError;
-use crate::store::remote::{backend, http_client, transport};
+use crate::store::remote::{REQUEST_TIMEOUT, backend, http_client, transport};
 
 /// How a call failed.
 #[derive(Debug)]
@@ -35,7 +35,6 @@ impl From<CallError> for StoreError {
 /// A signed client for one endpoint and region.
 #[derive(Debug)]
 pub(super) struct Client {
-    http: reqwest::Client,
     url: reqwest::Url,
     host: String,
     region: String,
@@ -56,7 +55,6 @@ impl Client {
             (None, _) => return Err(backend("store.endpoint has no host")),
         };
         Ok(Client {
-            http: http_client()?,
             url,
             host,
             region: region.to_owned(),
@@ -93,7 +91,10 @@ impl Client {
                 payload: payload.as_bytes(),
             },
         );
-        let mut request = self.http.post(self.url.clone()).body(payload);
+        let mut request = http_client()?
+            .post(self.url.clone())
+            .timeout(REQUEST_TIMEOUT)
+            .body(payload);
         for (name, value) in headers.iter().filter(|(n, _)| *n != "host") {
             request = request.header(*name, *value);
         }
