@@ -86,8 +86,9 @@ impl Pipeline {
         &self.inner.dispatcher
     }
 
-    /// Purges expired history if the last purge is more than an hour old.
-    async fn purge_if_due(&self) {
+    /// Starts a purge of expired history in the background if the last one is more than an hour
+    /// old; the request that notices does not wait for it.
+    fn purge_if_due(&self) {
         let now = crate::store::now_millis();
         let last = self.inner.last_purge.load(Ordering::Relaxed);
         if now.saturating_sub(last) < PURGE_EVERY_MS {
@@ -99,10 +100,13 @@ impl Pipeline {
             .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
         {
-            let gone = self.purge_expired().await;
-            if gone > 0 {
-                tracing::info!(gone, "Purged expired history.");
-            }
+            let pipeline = self.clone();
+            tokio::spawn(async move {
+                let gone = pipeline.purge_expired().await;
+                if gone > 0 {
+                    tracing::info!(gone, "Purged expired history.");
+                }
+            });
         }
     }
 
@@ -125,7 +129,9 @@ impl Pipeline {
     pub async fn handle(&self, request: InboundRequest) -> Reply {
         let span = tracing::info_span!("request", method = %request.method, path = %request.path, status = tracing::field::Empty);
         async {
-            self.purge_if_due().await;
+            if request.method == Method::POST {
+                self.purge_if_due();
+            }
             let reply = self.route(request).await;
             tracing::Span::current().record("status", reply.status.as_u16());
             reply
