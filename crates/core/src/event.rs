@@ -84,6 +84,48 @@ pub struct RegistryEvent {
     pub data_version: Option<String>,
 }
 
+impl RegistryEvent {
+    /// An event with only its identity set; every other field absent (normalizers and tests fill
+    /// in the rest with struct-update syntax).
+    pub fn new(
+        id: impl Into<String>,
+        event_type: impl Into<String>,
+        action: Action,
+        schema: Schema,
+    ) -> Self {
+        RegistryEvent {
+            id: id.into(),
+            event_type: event_type.into(),
+            action,
+            sender_action: None,
+            outcome: None,
+            sender_status: None,
+            registry_kind: RegistryKind::default(),
+            registry: None,
+            instance: None,
+            namespace: None,
+            repository: None,
+            tag: None,
+            digest: None,
+            media_type: None,
+            size: None,
+            connected_registry: None,
+            time: None,
+            time_raw: None,
+            schema,
+            source: None,
+            subject: None,
+            chart: None,
+            actor: None,
+            request: None,
+            location: None,
+            account: None,
+            scan: None,
+            data_version: None,
+        }
+    }
+}
+
 /// What a vulnerability scan found, as far as the sender says.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ScanSummary {

@@ -168,17 +168,7 @@ fn escape_mrkdwn(text: String) -> String {
 /// One fully populated event per action, for checking templates at load.
 fn samples() -> Vec<RegistryEvent> {
     let base = RegistryEvent {
-        id: "sample".into(),
-        event_type: "Microsoft.ContainerRegistry.ImagePushed".into(),
-        action: Action::Push,
         sender_action: Some("push".into()),
-        outcome: None,
-        sender_status: None,
-        instance: None,
-        namespace: None,
-        account: None,
-        scan: None,
-        registry_kind: Default::default(),
         registry: Some("sample.azurecr.io".into()),
         repository: Some("team/app".into()),
         tag: Some("v1".into()),
@@ -188,17 +178,11 @@ fn samples() -> Vec<RegistryEvent> {
         connected_registry: Some("edge".into()),
         time: Some("2024-01-01T00:00:00Z".into()),
         time_raw: Some("2024-01-01T00:00:00Z".into()),
-        schema: crate::event::Schema::EventGrid,
         source: Some("/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/sample".into()),
         subject: Some("team/app:v1".into()),
-        chart: Some(crate::event::Chart {
-            name: Some("app".into()),
-            version: Some("1.0.0".into()),
-        }),
+        chart: Some(crate::event::Chart { name: Some("app".into()), version: Some("1.0.0".into()) }),
         actor: Some("someone".into()),
-        request: None,
-        location: None,
-        data_version: None,
+        ..RegistryEvent::new("sample", "Microsoft.ContainerRegistry.ImagePushed", Action::Push, crate::event::Schema::EventGrid)
     };
     [
         (Action::Push, "ImagePushed"),

@@ -103,34 +103,16 @@ mod tests {
 
     fn event() -> RegistryEvent {
         RegistryEvent {
-            id: "e1".into(),
-            event_type: "Microsoft.ContainerRegistry.ImagePushed".into(),
-            action: Action::Push,
-            sender_action: None,
-            outcome: None,
-            sender_status: None,
-            instance: None,
-            namespace: None,
-            account: None,
-            scan: None,
-            registry_kind: Default::default(),
-            registry: None,
             repository: Some("team/app".into()),
             tag: Some("v 1".into()),
-            digest: None,
-            media_type: None,
-            size: None,
-            connected_registry: None,
             time: Some("2024-05-01T08:00:00Z".into()),
-            time_raw: None,
-            schema: Schema::EventGrid,
-            source: None,
             subject: Some("team/app:v 1 \"ü\" 100%".into()),
-            chart: None,
-            actor: None,
-            request: None,
-            location: None,
-            data_version: None,
+            ..RegistryEvent::new(
+                "e1",
+                "Microsoft.ContainerRegistry.ImagePushed",
+                Action::Push,
+                Schema::EventGrid,
+            )
         }
     }
 

@@ -29,34 +29,15 @@ impl Courier for Fake {
 
 fn event(id: usize) -> RegistryEvent {
     RegistryEvent {
-        id: format!("e{id:03}"),
-        event_type: "Microsoft.ContainerRegistry.ImagePushed".into(),
-        action: Action::Push,
-        sender_action: None,
-        outcome: None,
-        sender_status: None,
-        instance: None,
-        namespace: None,
-        account: None,
-        scan: None,
-        registry_kind: Default::default(),
         registry: Some("demo.azurecr.io".into()),
         repository: Some("app".into()),
         tag: Some(format!("v{id}")),
-        digest: None,
-        media_type: None,
-        size: None,
-        connected_registry: None,
-        time: None,
-        time_raw: None,
-        schema: Schema::EventGrid,
-        source: None,
-        subject: None,
-        chart: None,
-        actor: None,
-        request: None,
-        location: None,
-        data_version: None,
+        ..RegistryEvent::new(
+            format!("e{id:03}"),
+            "Microsoft.ContainerRegistry.ImagePushed",
+            Action::Push,
+            Schema::EventGrid,
+        )
     }
 }
 
