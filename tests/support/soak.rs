@@ -154,6 +154,8 @@ pub async fn run(params: &SoakParams) -> SoakReport {
         while acked.load(Ordering::Relaxed) < mark && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+        // Stamp the kill after it happened: a copy accepted just before the SIGKILL belongs to it.
+        server.kill();
         kills.push(Instant::now());
         server.restart().await;
     }
