@@ -92,7 +92,7 @@ fn id(parsed: &Parsed<'_>) -> String {
     parsed.wire.id.as_deref().unwrap_or_default().to_owned()
 }
 
-/// An event with only its identity set: every other field absent until the source fills it.
+/// An event with only its identity and registry kind set; the source fills in the rest.
 fn blank(
     id: String,
     event_type: String,
@@ -101,34 +101,8 @@ fn blank(
     kind: RegistryKind,
 ) -> RegistryEvent {
     RegistryEvent {
-        id,
-        event_type,
-        action,
-        sender_action: None,
-        outcome: None,
-        sender_status: None,
         registry_kind: kind,
-        registry: None,
-        instance: None,
-        namespace: None,
-        repository: None,
-        tag: None,
-        digest: None,
-        media_type: None,
-        size: None,
-        connected_registry: None,
-        time: None,
-        time_raw: None,
-        schema,
-        source: None,
-        subject: None,
-        chart: None,
-        actor: None,
-        request: None,
-        location: None,
-        account: None,
-        scan: None,
-        data_version: None,
+        ..RegistryEvent::new(id, event_type, action, schema)
     }
 }
 

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::{EventRecord, Reception, StoreError};
+use super::{EventRecord, PairState, Reception, StoreError, Trace};
+use crate::dispatch::Attempt;
 
 /// Every store request gives up after this long: a ledger that hangs would hold the sender's
 /// request past its own timeout.
@@ -119,6 +120,26 @@ fn fit<T: serde::Serialize + Clone>(
         }
     }
     Err(None)
+}
+
+/// A trace from the rows of one event's partition, in the order every backend reports: receptions
+/// by time, pairs by target, attempts by start time (ties by their row key).
+pub(crate) fn assemble_trace(
+    record: EventRecord,
+    mut receptions: Vec<Reception>,
+    mut pairs: Vec<PairState>,
+    mut attempts: Vec<(String, Attempt)>,
+) -> Trace {
+    receptions.sort_by(|a, b| a.received_at.cmp(&b.received_at));
+    pairs.sort_by(|a, b| a.target.cmp(&b.target));
+    attempts.sort_by(|(ka, a), (kb, b)| a.started_at.cmp(&b.started_at).then(ka.cmp(kb)));
+    let attempts = attempts.into_iter().map(|(_, a)| a).collect();
+    Trace {
+        record,
+        receptions,
+        pairs,
+        attempts,
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::entity::{self, EVENT_ROW, PairRow, key};
 use super::{AzureTableStore, odata};
 use crate::dispatch::Attempt;
 use crate::store::memory::summary;
+use crate::store::remote::assemble_trace;
 use crate::store::{
     EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError, Trace,
 };
@@ -40,15 +41,7 @@ impl AzureTableStore {
                 attempts.push((row, entity::parse_json(e)?));
             }
         }
-        receptions.sort_by(|a, b| a.received_at.cmp(&b.received_at));
-        pairs.sort_by(|a, b| a.target.cmp(&b.target));
-        attempts.sort_by(|(ra, a), (rb, b)| a.started_at.cmp(&b.started_at).then(ra.cmp(rb)));
-        Ok(Some(Trace {
-            record,
-            receptions,
-            pairs,
-            attempts: attempts.into_iter().map(|(_, a)| a).collect(),
-        }))
+        Ok(Some(assemble_trace(record, receptions, pairs, attempts)))
     }
 
     pub(crate) async fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {

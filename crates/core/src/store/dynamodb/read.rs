@@ -7,6 +7,7 @@ use super::item::{self, get_s, key, s};
 use super::{DynamoDbStore, parse_json};
 use crate::dispatch::Attempt;
 use crate::store::memory::summary;
+use crate::store::remote::assemble_trace;
 use crate::store::{
     EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError, Trace,
 };
@@ -51,15 +52,7 @@ impl DynamoDbStore {
                 attempts.push((sk, parse_json(i)?));
             }
         }
-        receptions.sort_by(|a, b| a.received_at.cmp(&b.received_at));
-        pairs.sort_by(|a, b| a.target.cmp(&b.target));
-        attempts.sort_by(|(ka, a), (kb, b)| a.started_at.cmp(&b.started_at).then(ka.cmp(kb)));
-        Ok(Some(Trace {
-            record,
-            receptions,
-            pairs,
-            attempts: attempts.into_iter().map(|(_, a)| a).collect(),
-        }))
+        Ok(Some(assemble_trace(record, receptions, pairs, attempts)))
     }
 
     pub(crate) async fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
