@@ -1,7 +1,8 @@
 //! AWS Lambda shell: translates `lambda_http` requests (function URLs, API Gateway REST and HTTP
 //! APIs, ALB) to core [`InboundRequest`]s and core [`Reply`]s back. No product behaviour here.
 //!
-//! Direct invocations that are not HTTP-shaped (EventBridge rules invoking the function) arrive
+//! Direct invocations that are not HTTP-shaped (EventBridge rules or SNS subscriptions invoking
+//! the function) arrive
 //! through `lambda_http`'s pass-through as `POST /events`; AWS IAM already authorized them, so the
 //! shell presents the inbound secret for them, and a transient failure fails the invocation so
 //! Lambda's own retry (and the rule's dead-letter queue) takes over.

@@ -146,3 +146,65 @@ async fn sns_confirmation_signature_and_notification() {
         "the certificate is fetched once and cached"
     );
 }
+
+/// SNS invoking the Lambda function directly: `lambda_http` hands the `Records` envelope over
+/// through pass-through; the record's message is verified like an HTTP one and delivered.
+#[tokio::test]
+async fn sns_records_invoking_lambda_directly() {
+    use lambda_http::request::from_str;
+    use regrelay_core::Pipeline;
+    use regrelay_core::config::{Config, ProcessEnv};
+
+    let pem = String::from_utf8(fixture("sns/signing_cert.pem")).unwrap();
+    let certs = Receiver::scripted(vec![
+        Scripted {
+            body: pem,
+            ..Scripted::status(200)
+        };
+        4
+    ])
+    .await;
+    let sink = Receiver::start().await;
+    let toml = format!(
+        "[inbound]\nsecret = \"lambda-secret\"\nsns_allowed_hosts = [\"127.0.0.1\"]\n{}",
+        webhook_config(&sink.url("/hook"))
+    );
+    let pipeline = Pipeline::new(Config::from_toml(&toml, &ProcessEnv).unwrap()).unwrap();
+    let ecr = String::from_utf8(fixture("ecr/image_action.push.json")).unwrap();
+    let message = sign_sns(json!({
+        "Type": "Notification", "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:ecr-events", "Subject": null,
+        "Message": ecr, "Timestamp": "2024-05-01T08:00:01.000Z",
+        "SigningCertUrl": certs.url("/SimpleNotificationService-test.pem"),
+        "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
+        "MessageAttributes": {},
+    }));
+    let record = |sns: &Value| {
+        json!({"Records": [{
+            "EventSource": "aws:sns", "EventVersion": "1.0",
+            "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:ecr-events:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
+            "Sns": sns,
+        }]})
+        .to_string()
+    };
+
+    let request = from_str(&record(&message)).expect("pass-through");
+    let response = regrelay_lambda::handler(pipeline.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{:?}", response.body());
+    let got = sink.wait_for(1).await;
+    assert_eq!(got[0].json()["action"], "push");
+    assert_eq!(got[0].json()["tag"], "latest");
+
+    let mut forged = message.clone();
+    forged["Message"] = json!(ecr.replace("latest", "evil"));
+    let request = from_str(&record(&forged)).expect("pass-through");
+    let response = regrelay_lambda::handler(pipeline, request).await.unwrap();
+    assert_eq!(
+        response.status(),
+        403,
+        "a changed message breaks the signature"
+    );
+    assert_eq!(sink.received().len(), 1);
+}

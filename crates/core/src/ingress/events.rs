@@ -54,6 +54,11 @@ impl Pipeline {
                 .rejected(&mut reception, StatusCode::FORBIDDEN, &message)
                 .await;
         }
+        match self.unwrap_lambda_sns(&request, &mut reception).await {
+            Some(Ok(messages)) => return self.receive_each(messages).await,
+            Some(Err(reply)) => return reply,
+            None => {}
+        }
         let request = match self.unwrap_sns(request, &mut reception).await {
             Ok(request) => request,
             Err(reply) => return reply,
@@ -113,6 +118,24 @@ impl Pipeline {
         let reply = summarize(routed.len(), ignored, &outcomes);
         self.save_reception(&mut reception, reply.status).await;
         reply
+    }
+
+    /// Receives the messages of one envelope one by one; the reply is the one the sender must act
+    /// on: any retryable failure, else any refusal, else the last success.
+    async fn receive_each(&self, messages: Vec<InboundRequest>) -> Reply {
+        let mut worst: Option<Reply> = None;
+        for message in messages {
+            let reply = Box::pin(self.receive(message)).await;
+            let rank = |r: &Reply| match r.status {
+                s if s.is_server_error() => 2,
+                s if s.is_client_error() => 1,
+                _ => 0,
+            };
+            if worst.as_ref().is_none_or(|w| rank(&reply) >= rank(w)) {
+                worst = Some(reply);
+            }
+        }
+        worst.unwrap_or_else(|| Reply::json(StatusCode::OK, &json!({"accepted": 0})))
     }
 
     /// Runs the rules on one event and records the event with every decision.

@@ -4,6 +4,10 @@
 //! an `UnsubscribeConfirmation` acknowledged, and a `Notification` unwrapped: its `Message` goes
 //! on as the request body, as if the event had been posted directly.
 //!
+//! SNS can also invoke a Lambda function directly with a `Records` envelope (IAM, not a
+//! subscription handshake, authorizes it): each record's message is verified the same way and
+//! its `Message` goes on as a request of its own.
+//!
 //! Replies: 400 for a body that is not an SNS message, 403 for a bad or unverifiable signature or
 //! a URL outside `inbound.sns_allowed_hosts`, 503 when the confirmation fetch fails (SNS retries).
 
@@ -13,7 +17,7 @@ use http::{HeaderValue, StatusCode};
 use super::Pipeline;
 use crate::handshake::signing::{self, SignatureError};
 use crate::reply::{InboundRequest, Reply};
-use crate::schema::sns::{self, SnsMessage};
+use crate::schema::sns::{self, LambdaSnsEvent, SnsMessage};
 use crate::store::Reception;
 
 impl Pipeline {
@@ -47,17 +51,10 @@ impl Pipeline {
             sns::UNSUBSCRIBE_CONFIRMATION => {
                 Err(self.acknowledged(reception, "sns_unsubscribe").await)
             }
-            sns::NOTIFICATION => {
-                let body = message.message.as_deref().unwrap_or_default().to_owned();
-                let mut inner = request.clone();
-                inner.headers.remove(sns::HEADER_MESSAGE_TYPE);
-                inner.headers.insert(
-                    http::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                inner.body = Bytes::from(body);
-                Ok(inner)
-            }
+            sns::NOTIFICATION => Ok(message_request(
+                &request,
+                message.message.as_deref().unwrap_or_default(),
+            )),
             other => {
                 let text = format!("unknown SNS message type '{other}'");
                 Err(self
@@ -65,6 +62,31 @@ impl Pipeline {
                     .await)
             }
         }
+    }
+
+    /// For a Lambda SNS event: each record's message, verified, as the request it carries;
+    /// `None` for any other body.
+    pub(super) async fn unwrap_lambda_sns(
+        &self,
+        request: &InboundRequest,
+        reception: &mut Reception,
+    ) -> Option<Result<Vec<InboundRequest>, Reply>> {
+        let event = LambdaSnsEvent::detect(&request.body)?;
+        let config = &self.inner.config.inbound.sns;
+        let mut inner = Vec::with_capacity(event.records.len());
+        for record in &event.records {
+            if config.verify_signatures
+                && let Err(error) = verify(&record.sns, &config.allowed_hosts).await
+            {
+                let text = format!("SNS signature not verified: {error}");
+                return Some(Err(self
+                    .rejected(reception, StatusCode::FORBIDDEN, &text)
+                    .await));
+            }
+            let body = record.sns.message.as_deref().unwrap_or_default();
+            inner.push(message_request(request, body));
+        }
+        Some(Ok(inner))
     }
 
     async fn confirm(&self, message: &SnsMessage<'_>, reception: &mut Reception) -> Reply {
@@ -111,6 +133,18 @@ impl Pipeline {
             }
         }
     }
+}
+
+/// The request a notification's message would have been if posted directly (JSON, no SNS header).
+fn message_request(outer: &InboundRequest, message: &str) -> InboundRequest {
+    let mut inner = outer.clone();
+    inner.headers.remove(sns::HEADER_MESSAGE_TYPE);
+    inner.headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    inner.body = Bytes::copy_from_slice(message.as_bytes());
+    inner
 }
 
 /// Verifies an SNS message's signature (version 1: SHA1withRSA, 2: SHA256withRSA).

@@ -1,5 +1,6 @@
 //! Amazon SNS messages delivered over HTTP(S): the JSON envelope (sent as `text/plain`), its
-//! message types, and the canonical string its signature covers.
+//! message types, and the canonical string its signature covers; and the `Records` envelope in
+//! which SNS invokes a Lambda function directly (each record's `Sns` is the same message).
 
 use std::borrow::Cow;
 
@@ -119,6 +120,55 @@ impl SnsMessage<'_> {
         }
         out
     }
+}
+
+/// `EventSource` of a record SNS delivers to Lambda.
+pub const LAMBDA_EVENT_SOURCE: &str = "aws:sns";
+
+/// The event SNS invokes a Lambda function with: `{"Records":[{"EventSource":"aws:sns","Sns":{…}}]}`.
+#[derive(Debug, Deserialize)]
+pub struct LambdaSnsEvent<'a> {
+    /// The records (SNS sends one per invocation).
+    #[serde(borrow, rename = "Records")]
+    pub records: Vec<LambdaSnsRecord<'a>>,
+}
+
+/// One record of a [`LambdaSnsEvent`].
+#[derive(Debug, Deserialize)]
+pub struct LambdaSnsRecord<'a> {
+    /// `aws:sns` (the field is spelled `EventSource` here, `eventSource` in some copies).
+    #[serde(
+        borrow,
+        default,
+        rename = "EventSource",
+        alias = "eventSource",
+        deserialize_with = "lenient::opt_str"
+    )]
+    pub event_source: Option<Cow<'a, str>>,
+    /// The SNS message (with `SigningCertUrl` and `UnsubscribeUrl` spelled the Lambda way).
+    #[serde(borrow, rename = "Sns")]
+    pub sns: SnsMessage<'a>,
+}
+
+impl LambdaSnsEvent<'_> {
+    /// Decodes a body that is a Lambda SNS event; `None` for anything else (cheaply, without a
+    /// full parse, when the body does not open with a `Records` key).
+    pub fn detect(body: &[u8]) -> Option<LambdaSnsEvent<'_>> {
+        let start = body.iter().position(|b| !b.is_ascii_whitespace())?;
+        let head = &body[start..body.len().min(start + 64)];
+        if head.first() != Some(&b'{') || !contains(head, b"\"Records\"") {
+            return None;
+        }
+        let event: LambdaSnsEvent<'_> = serde_json::from_slice(body).ok()?;
+        let all_sns = event.records.iter().all(|r| {
+            r.event_source.as_deref() == Some(LAMBDA_EVENT_SOURCE) && r.sns.kind() == NOTIFICATION
+        });
+        (all_sns && !event.records.is_empty()).then_some(event)
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
