@@ -297,3 +297,24 @@ resource "aws_lambda_permission" "eventbridge" {
   source_arn     = aws_cloudwatch_event_rule.ecr.arn
   source_account = data.aws_caller_identity.current.account_id
 }
+
+# ---------------------------------------------------------------------------
+# Optional: SNS topics (e.g. ones an EventBridge rule in another account publishes ECR events
+# to) invoke the function directly; regrelay verifies each message's SNS signature.
+# ---------------------------------------------------------------------------
+resource "aws_sns_topic_subscription" "topics" {
+  for_each  = toset(var.sns_topic_arns)
+  topic_arn = each.value
+  protocol  = "lambda"
+  endpoint  = aws_lambda_function.fn.arn
+}
+
+resource "aws_lambda_permission" "sns" {
+  for_each       = toset(var.sns_topic_arns)
+  statement_id   = "AllowSns${substr(sha256(each.value), 0, 12)}"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.fn.function_name
+  principal      = "sns.amazonaws.com"
+  source_arn     = each.value
+  source_account = data.aws_caller_identity.current.account_id
+}

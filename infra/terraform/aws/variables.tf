@@ -129,6 +129,12 @@ variable "event_max_age_seconds" {
   default     = 86400
 }
 
+variable "sns_topic_arns" {
+  description = "SNS topics (in this account) whose messages invoke the function directly; each message's SNS signature is verified before its event is processed. Empty = none."
+  type        = list(string)
+  default     = []
+}
+
 variable "dlq_retention_seconds" {
   description = "How long failed events stay in the dead-letter queue (60-1209600 seconds)."
   type        = number
