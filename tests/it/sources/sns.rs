@@ -208,3 +208,30 @@ async fn sns_records_invoking_lambda_directly() {
     );
     assert_eq!(sink.received().len(), 1);
 }
+
+/// The published SNS → Lambda samples are recognized, with either spelling of the URL fields.
+#[test]
+fn published_lambda_sns_events_are_recognized() {
+    use regrelay_core::schema::sns::LambdaSnsEvent;
+    for name in [
+        "sns/lambda.aws-lambda-go.json",
+        "sns/lambda.aws-lambda-rust-runtime.json",
+        "sns/lambda.awsdocs.json",
+    ] {
+        let body = fixture(name);
+        let event = LambdaSnsEvent::detect(&body).unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(event.records.len(), 1, "{name}");
+        let sns = &event.records[0].sns;
+        assert!(
+            sns.message.as_deref().is_some_and(|m| !m.is_empty()),
+            "{name}"
+        );
+        assert!(sns.signing_cert_url.is_some(), "{name}: either spelling");
+        assert_eq!(sns.signature_version.as_deref(), Some("1"), "{name}");
+    }
+    let other = br#"{"Records":[{"eventSource":"aws:s3","s3":{}}]}"#;
+    assert!(
+        LambdaSnsEvent::detect(other).is_none(),
+        "S3 records are not SNS"
+    );
+}

@@ -6,7 +6,9 @@
 //! rule scopes name instances as the console does), the instance id is kept in `instance`.
 
 use super::{Classified, blank, digest_not_tag, ignored, set_time};
-use crate::event::{Action, Outcome, RegistryKind, Schema};
+use std::collections::BTreeMap;
+
+use crate::event::{Action, Outcome, RegistryKind, ScanSummary, Schema};
 use crate::schema::alibaba::{self, AlibabaEvent, Fields};
 use crate::schema::lenient::owned;
 use crate::schema::wire::WireEvent;
@@ -73,6 +75,9 @@ pub(super) fn classify(wire: &WireEvent<'_>, raw: &str) -> Classified {
     event.tag = data.text(&["Tag", "ImageTag"]);
     event.digest = data.text(&["Digest", "ImageDigest", "ManifestDigest"]);
     digest_not_tag(&mut event);
+    if action == Action::Scan {
+        event.scan = scan(&data);
+    }
     event.location = data
         .text(&["RegionId", "Region"])
         .or_else(|| alibaba::text(extra.aliyunregionid.as_ref()));
@@ -86,6 +91,33 @@ pub(super) fn classify(wire: &WireEvent<'_>, raw: &str) -> Classified {
         &[wire.time.as_deref(), update.as_deref(), publish.as_deref()],
     );
     Classified::Registry(Box::new(event))
+}
+
+/// Severities of a `ScanCompleted` event: `HighSeverity`, `MediumSeverity`, `LowSeverity`,
+/// `UnknownSeverity` (documented in the ACR event-notification template parameters), plus a
+/// `CriticalSeverity` and a total (`TotalSeverity`, whose name the stored page cuts off) if sent.
+fn scan(data: &Fields) -> Option<ScanSummary> {
+    const LEVELS: [(&str, &str); 5] = [
+        ("CriticalSeverity", "critical"),
+        ("HighSeverity", "high"),
+        ("MediumSeverity", "medium"),
+        ("LowSeverity", "low"),
+        ("UnknownSeverity", "unknown"),
+    ];
+    let severities: BTreeMap<String, u64> = LEVELS
+        .iter()
+        .filter_map(|(key, level)| Some(((*level).to_owned(), data.count(&[key])?)))
+        .collect();
+    let total = data.count(&["TotalSeverity", "Total", "TotalCount"]);
+    if severities.is_empty() && total.is_none() {
+        return None;
+    }
+    Some(ScanSummary {
+        severities,
+        total,
+        fixable: None,
+        severity: None,
+    })
 }
 
 #[cfg(test)]

@@ -167,11 +167,44 @@ fn fill(event: &mut RegistryEvent, data: Option<&EventData<'_>>) {
         event.scan = scan(&resource.scan_overview);
     }
     digest_not_tag(event);
+    replication_place(event, &data.replication);
     let status =
         status(&data.replication, "job_status").or_else(|| status(&data.retention, "status"));
     if let Some(status) = status {
         event.outcome = event.outcome.or_else(|| Outcome::from_status(&status));
         event.sender_status = Some(status);
+    }
+}
+
+/// Where a replication put artifacts: `harbor_hostname` as the registry, the destination
+/// namespace, and the repository when exactly one artifact succeeded (its `name_tag` reads
+/// `alpine [1 item(s) in total]`).
+fn replication_place(event: &mut RegistryEvent, replication: &serde_json::Value) {
+    if !replication.is_object() {
+        return;
+    }
+    if event.registry.is_none() {
+        event.registry = status(replication, "harbor_hostname");
+    }
+    let namespace = replication
+        .get("dest_resource")
+        .and_then(|d| status(d, "namespace"));
+    let artifacts = replication
+        .get("successful_artifact")
+        .and_then(|a| a.as_array());
+    let name = match artifacts.map(Vec::as_slice) {
+        Some([one]) => status(one, "name_tag")
+            .and_then(|n| n.split(" [").next().map(str::trim).map(str::to_owned))
+            .filter(|n| !n.is_empty()),
+        _ => None,
+    };
+    if event.repository.is_none()
+        && let (Some(namespace), Some(name)) = (&namespace, &name)
+    {
+        event.repository = Some(format!("{namespace}/{name}"));
+    }
+    if event.namespace.is_none() {
+        event.namespace = namespace;
     }
 }
 

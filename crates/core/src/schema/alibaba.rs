@@ -61,6 +61,15 @@ impl Fields {
         })
     }
 
+    /// The first count among `names` (a non-negative integer, or a string holding one).
+    pub fn count(&self, names: &[&str]) -> Option<u64> {
+        names.iter().find_map(|name| match self.get(name)? {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+    }
+
     /// The value of the first key ending in `status` (`BuildStatus`, `ScanStatus`, `Status`…).
     pub fn status(&self) -> Option<String> {
         self.0.iter().find_map(|(key, value)| {
