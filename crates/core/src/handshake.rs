@@ -91,7 +91,7 @@ mod tests {
             allowed_rate: rate.into(),
             max_body_bytes: 1024,
             sns: Default::default(),
-            alibaba_signing_key: None,
+            alibaba: Default::default(),
         }
     }
 

@@ -120,8 +120,30 @@ pub struct Inbound {
     pub max_body_bytes: usize,
     /// Amazon SNS: signature checks and where certificates and confirmations may be fetched.
     pub sns: SnsInbound,
-    /// Key of the assumed HMAC check of Alibaba EventBridge requests (`None`: no check).
-    pub alibaba_signing_key: Option<Secret>,
+    /// Alibaba Cloud EventBridge signature checks.
+    pub alibaba: AlibabaInbound,
+}
+
+/// Alibaba Cloud EventBridge signature settings.
+#[derive(Debug, Clone, Default)]
+pub struct AlibabaInbound {
+    /// Whether signatures are verified (and required on Alibaba EventBridge events).
+    pub verify: bool,
+    /// Hosts the signing certificate may come from (`*` = one DNS label).
+    pub cert_hosts: Vec<String>,
+    /// The token set on the EventBridge target, when one is.
+    pub token: Option<Secret>,
+}
+
+impl AlibabaInbound {
+    /// The certificate hosts of a region's EventBridge: its OSS bucket
+    /// `<region>-eventbridge`, through the accelerated and the regional endpoint.
+    pub fn region_hosts(region: &str) -> [String; 2] {
+        [
+            format!("{region}-eventbridge.oss-accelerate.aliyuncs.com"),
+            format!("{region}-eventbridge.oss-{region}.aliyuncs.com"),
+        ]
+    }
 }
 
 /// Amazon SNS settings.
@@ -267,21 +289,53 @@ impl raw::RawInbound {
                 "host patterns must not be empty",
             ));
         }
-        let alibaba_signing_key = match &self.alibaba_signing_key {
-            Some(text) => Some(Secret::new(secret::expand(
-                text,
-                "inbound.alibaba_signing_key",
-                env,
-            )?)),
-            None => None,
-        };
+        let alibaba = self.alibaba(env)?;
         Ok(Inbound {
             secrets,
             allowed_origins,
             allowed_rate,
             max_body_bytes,
             sns,
-            alibaba_signing_key,
+            alibaba,
+        })
+    }
+
+    fn alibaba(&self, env: &dyn Env) -> Result<AlibabaInbound, ConfigError> {
+        let token = match &self.alibaba_signature_token {
+            Some(text) => Some(Secret::new(secret::expand(
+                text,
+                "inbound.alibaba_signature_token",
+                env,
+            )?)),
+            None => None,
+        };
+        let mut cert_hosts: Vec<String> = Vec::new();
+        for region in self.alibaba_regions.iter().flatten() {
+            let region = region.trim();
+            if region.is_empty()
+                || !region
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Err(ConfigError::invalid(
+                    "inbound.alibaba_regions",
+                    "region ids are letters, digits and '-' (e.g. cn-hangzhou)",
+                ));
+            }
+            cert_hosts.extend(AlibabaInbound::region_hosts(region));
+        }
+        cert_hosts.extend(self.alibaba_cert_hosts.iter().flatten().cloned());
+        let verify = self.alibaba_verify_signatures.unwrap_or(false) || token.is_some();
+        if verify && cert_hosts.is_empty() {
+            return Err(ConfigError::invalid(
+                "inbound.alibaba_regions",
+                "name the regions whose EventBridge sends here, so their certificate hosts are allowed",
+            ));
+        }
+        Ok(AlibabaInbound {
+            verify,
+            cert_hosts,
+            token,
         })
     }
 }

@@ -56,8 +56,15 @@ pub struct RawInbound {
     pub sns_allowed_hosts: Option<Vec<String>>,
     /// Verify SNS message signatures (default `true`).
     pub sns_verify_signatures: Option<bool>,
-    /// Key of the (assumed) HMAC check of Alibaba EventBridge HTTP target requests; off when unset.
-    pub alibaba_signing_key: Option<String>,
+    /// Verify Alibaba Cloud EventBridge HTTP target signatures (default `false`); requests with
+    /// Alibaba EventBridge events and no signature are then refused.
+    pub alibaba_verify_signatures: Option<bool>,
+    /// Regions whose EventBridge sends here: their certificate hosts are allowed.
+    pub alibaba_regions: Option<Vec<String>>,
+    /// Further certificate hosts (`*` = one DNS label), e.g. a loopback test server.
+    pub alibaba_cert_hosts: Option<Vec<String>>,
+    /// Token set on the EventBridge target; requests must be signed with it. Implies verification.
+    pub alibaba_signature_token: Option<String>,
 }
 
 /// `[store]`.

@@ -1,72 +1,280 @@
-//! The (assumed) check of Alibaba Cloud EventBridge HTTP target requests, on when
-//! `inbound.alibaba_signing_key` is set.
+//! Alibaba Cloud EventBridge HTTP/HTTPS target signatures, checked when
+//! `inbound.alibaba_verify_signatures` is on (or an `alibaba_signature_token` is configured).
 //!
-//! VERIFIED from Alibaba's "Signature algorithm" page (help doc 207037): the headers
-//! `x-eventbridge-signature`, `-timestamp`, `-method` (`HMAC-SHA1`), `-version`, `-url`; the
-//! string-to-sign `<url>\n<fixed headers joined by \n>\n<body>`; Base64(HMAC-SHA1); a 60 s window.
-//! ASSUMED: the key. EventBridge's own key is a per-request secret encrypted with its private key
-//! (or, in the newer scheme, an RSA-SHA256 signature `x-eventbridge-signature-v2` whose exact
-//! string-to-sign is not published); regrelay cannot recover either, so it uses the configured
-//! key, e.g. for a signing proxy. The header line format `name:value` and the URL's scheme (from
-//! `x-forwarded-proto`, default https) are assumptions too. See `docs/sources.md`.
+//! Version 1, as Alibaba's "Signature algorithm" page (help doc 207037) and its own verifier
+//! (aliyun/alibabacloud-eventbridge-sdk, `util/java/.../signature`) describe it:
+//! * EventBridge draws a temporary secret, "encrypts" it with its RSA private key and sends it
+//!   base64 in `x-eventbridge-signature-secret`; the public key is in the X.509 certificate at
+//!   `x-eventbridge-signature-url`, which must be on an allowlisted host
+//!   (`https://<region>-eventbridge.oss-accelerate.aliyuncs.com`).
+//! * `x-eventbridge-signature` = Base64(HMAC-SHA1(secret, string-to-sign)), where the string is
+//!   the request URL with its query, a line `name: value` for each of the timestamp, method,
+//!   version and certificate-URL headers (and the optional user token), then the body.
+//! * `x-eventbridge-signature-timestamp` is in milliseconds; the request is valid for 60 s.
+//!
+//! Two details differ between the page and the SDK: whether a newline follows the body, and
+//! whether the token line is present when no token was set. Both forms are accepted; neither
+//! weakens the check, which rests on the secret only EventBridge's private key could produce.
+//!
+//! Version 2 (`x-eventbridge-signature-v2`: RSA-SHA256 over the string-to-sign, with
+//! `x-eventbridge-hash-method`) is documented without its exact string-to-sign: the same layout
+//! is assumed, with the hash-method line in place of the method line (as public verifiers do).
 
+pub mod rsa;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use http::HeaderMap;
+use sha2::{Digest, Sha256};
 
-use super::signing::{SignatureError, verify_hmac_sha1};
+use super::signing::{self, SignatureError, verify_hmac_sha1};
+use crate::config::AlibabaInbound;
 use crate::reply::InboundRequest;
 
-/// Header carrying the signature.
+/// Header carrying the version 1 signature.
 pub const HEADER_SIGNATURE: &str = "x-eventbridge-signature";
-/// Signed headers, in the documented order.
-pub const SIGNED_HEADERS: [&str; 4] = [
-    "x-eventbridge-signature-timestamp",
-    "x-eventbridge-signature-method",
-    "x-eventbridge-signature-version",
-    "x-eventbridge-signature-url",
-];
-/// Accepted clock difference, seconds.
-pub const WINDOW_SECS: i64 = 60;
+/// Header carrying the version 2 signature.
+pub const HEADER_SIGNATURE_V2: &str = "x-eventbridge-signature-v2";
+/// Header carrying the encrypted temporary secret (version 1).
+pub const HEADER_SECRET: &str = "x-eventbridge-signature-secret";
+/// Header carrying the sending time (milliseconds since the epoch).
+pub const HEADER_TIMESTAMP: &str = "x-eventbridge-signature-timestamp";
+/// Header naming the version 1 algorithm (`HMAC-SHA1`).
+pub const HEADER_METHOD: &str = "x-eventbridge-signature-method";
+/// Header naming the signature version.
+pub const HEADER_VERSION: &str = "x-eventbridge-signature-version";
+/// Header carrying the certificate URL.
+pub const HEADER_CERT_URL: &str = "x-eventbridge-signature-url";
+/// Header carrying the token the user set on the target (optional).
+pub const HEADER_TOKEN: &str = "x-eventbridge-signature-token";
+/// Header naming the version 2 hash (`SHA256`).
+pub const HEADER_HASH_METHOD: &str = "x-eventbridge-hash-method";
+/// Accepted clock difference, milliseconds.
+pub const WINDOW_MS: i64 = 60_000;
 
-/// Checks a request that carries `x-eventbridge-signature`; others pass (`Ok`).
-pub fn check(request: &InboundRequest, key: &[u8], now_secs: i64) -> Result<(), SignatureError> {
-    let headers = &request.headers;
-    let Some(signature) = header(headers, HEADER_SIGNATURE) else {
-        return Ok(());
-    };
-    let timestamp = header(headers, SIGNED_HEADERS[0])
-        .ok_or(SignatureError::Missing("x-eventbridge-signature-timestamp"))?;
-    let secs = timestamp
-        .trim()
-        .parse::<i64>()
-        .map(|t| if t > 100_000_000_000 { t / 1000 } else { t })
-        .map_err(|_| SignatureError::Stale)?;
-    if (now_secs - secs).abs() > WINDOW_SECS {
-        return Err(SignatureError::Stale);
-    }
-    verify_hmac_sha1(key, string_to_sign(request).as_bytes(), signature)
+/// DER `DigestInfo` prefix of a SHA-256 digest (RFC 8017 §9.2 note 1).
+const SHA256_DIGEST_INFO: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// Whether the request carries an EventBridge signature of either version.
+pub fn is_signed(headers: &HeaderMap) -> bool {
+    headers.contains_key(HEADER_SIGNATURE) || headers.contains_key(HEADER_SIGNATURE_V2)
 }
 
-/// `<scheme>://<host><path>[?<query>]\n<name>:<value>\n…\n<body>`.
-pub fn string_to_sign(request: &InboundRequest) -> String {
+/// Verifies a signed request: token, timestamp, certificate host, then the signature with the
+/// key of the (fetched, cached) certificate.
+pub async fn verify(
+    request: &InboundRequest,
+    settings: &AlibabaInbound,
+    now_ms: i64,
+) -> Result<(), SignatureError> {
+    check_token(&request.headers, settings)?;
+    check_timestamp(&request.headers, now_ms)?;
+    let url = header(&request.headers, HEADER_CERT_URL)
+        .ok_or(SignatureError::Missing(HEADER_CERT_URL))?;
+    let der = signing::public_key(url, &settings.cert_hosts).await?;
+    let key = rsa::PublicKey::from_pkcs1_der(&der).ok_or(SignatureError::Certificate)?;
+    verify_with_key(request, &key)
+}
+
+/// The signature check proper, for a key already at hand.
+pub fn verify_with_key(
+    request: &InboundRequest,
+    key: &rsa::PublicKey,
+) -> Result<(), SignatureError> {
+    let headers = &request.headers;
+    if let Some(signature) = header(headers, HEADER_SIGNATURE) {
+        let encrypted =
+            header(headers, HEADER_SECRET).ok_or(SignatureError::Missing(HEADER_SECRET))?;
+        let encrypted = STANDARD
+            .decode(encrypted.trim())
+            .map_err(|_| SignatureError::Mismatch)?;
+        let secret = rsa::recover(key, &encrypted).ok_or(SignatureError::Mismatch)?;
+        let matches = candidates(request, HEADER_METHOD)
+            .iter()
+            .any(|text| verify_hmac_sha1(&secret, text, signature).is_ok());
+        return matches.then_some(()).ok_or(SignatureError::Mismatch);
+    }
+    let signature =
+        header(headers, HEADER_SIGNATURE_V2).ok_or(SignatureError::Missing(HEADER_SIGNATURE))?;
+    let signature = STANDARD
+        .decode(signature.trim())
+        .map_err(|_| SignatureError::Mismatch)?;
+    let block = rsa::public_op(key, &signature).ok_or(SignatureError::Mismatch)?;
+    let digest_info = rsa::unpad_pkcs1(&block).ok_or(SignatureError::Mismatch)?;
+    let (prefix, digest) = digest_info
+        .split_at_checked(SHA256_DIGEST_INFO.len())
+        .ok_or(SignatureError::Mismatch)?;
+    if prefix != SHA256_DIGEST_INFO {
+        return Err(SignatureError::Mismatch);
+    }
+    let matches = [HEADER_HASH_METHOD, HEADER_METHOD]
+        .iter()
+        .flat_map(|second| candidates(request, second))
+        .any(|text| Sha256::digest(&text).as_slice() == digest);
+    matches.then_some(()).ok_or(SignatureError::Mismatch)
+}
+
+/// A configured token must be the one the request was signed with.
+fn check_token(headers: &HeaderMap, settings: &AlibabaInbound) -> Result<(), SignatureError> {
+    let Some(expected) = &settings.token else {
+        return Ok(());
+    };
+    let sent = header(headers, HEADER_TOKEN).ok_or(SignatureError::Missing(HEADER_TOKEN))?;
+    let same: bool =
+        subtle::ConstantTimeEq::ct_eq(sent.as_bytes(), expected.expose().as_bytes()).into();
+    same.then_some(()).ok_or(SignatureError::Mismatch)
+}
+
+/// The timestamp (milliseconds; seconds accepted too) must be within [`WINDOW_MS`] of now.
+fn check_timestamp(headers: &HeaderMap, now_ms: i64) -> Result<(), SignatureError> {
+    let text =
+        header(headers, HEADER_TIMESTAMP).ok_or(SignatureError::Missing(HEADER_TIMESTAMP))?;
+    let value = text
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| SignatureError::Stale)?;
+    let ms = if value < 100_000_000_000 {
+        value.saturating_mul(1000)
+    } else {
+        value
+    };
+    if now_ms.saturating_sub(ms).abs() > WINDOW_MS {
+        return Err(SignatureError::Stale);
+    }
+    Ok(())
+}
+
+/// The strings the signature may cover: `<url>\n` + header lines + body, with and without a
+/// final newline, with and without an empty token line when no token was sent. `second` is the
+/// header in the second line (the method for version 1).
+pub fn candidates(request: &InboundRequest, second: &str) -> Vec<Vec<u8>> {
+    let headers = &request.headers;
+    let mut lines = format!("{}\n", request_url(request));
+    for name in [HEADER_TIMESTAMP, second, HEADER_VERSION, HEADER_CERT_URL] {
+        lines.push_str(&line(name, header(headers, name).unwrap_or_default()));
+    }
+    let token = header(headers, HEADER_TOKEN);
+    let mut heads = vec![format!(
+        "{lines}{}",
+        line(HEADER_TOKEN, token.unwrap_or_default())
+    )];
+    if token.is_none() {
+        heads.push(lines);
+    }
+    let mut out = Vec::with_capacity(heads.len() * 2);
+    for head in heads {
+        let mut text = head.into_bytes();
+        text.extend_from_slice(&request.body);
+        out.push(text.clone());
+        text.push(b'\n');
+        out.push(text);
+    }
+    out
+}
+
+/// `name: value\n`, as Apache's `BasicHeader` prints it.
+fn line(name: &str, value: &str) -> String {
+    format!("{name}: {value}\n")
+}
+
+/// The URL EventBridge was given: `<scheme>://<host><path>[?<query>]`, the scheme and host
+/// taken from `x-forwarded-proto`/`x-forwarded-host` behind a proxy (default https, `Host`).
+pub fn request_url(request: &InboundRequest) -> String {
     let headers = &request.headers;
     let scheme = header(headers, "x-forwarded-proto").unwrap_or("https");
-    let host = header(headers, "host").unwrap_or_default();
-    let mut out = format!("{scheme}://{host}{}", request.path);
+    let host = header(headers, "x-forwarded-host")
+        .or_else(|| header(headers, "host"))
+        .unwrap_or_default();
+    let mut url = format!("{scheme}://{host}{}", request.path);
     if let Some(query) = request.query.as_deref().filter(|q| !q.is_empty()) {
-        out.push('?');
-        out.push_str(query);
+        url.push('?');
+        url.push_str(query);
     }
-    out.push('\n');
-    let lines: Vec<String> = SIGNED_HEADERS
-        .iter()
-        .map(|name| format!("{name}:{}", header(headers, name).unwrap_or_default()))
-        .collect();
-    out.push_str(&lines.join("\n"));
-    out.push('\n');
-    out.push_str(&String::from_utf8_lossy(&request.body));
-    out
+    url
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderValue, Method};
+
+    fn request(headers: &[(&'static str, &str)]) -> InboundRequest {
+        let mut request = InboundRequest::new(Method::POST, "/cloudevents?x=1");
+        request.body = bytes::Bytes::from_static(b"{}");
+        for (name, value) in headers {
+            request
+                .headers
+                .insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        request
+    }
+
+    #[test]
+    fn string_to_sign_follows_the_sdk_layout() {
+        let request = request(&[
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-proto", "http"),
+            (HEADER_TIMESTAMP, "1612167546574"),
+            (HEADER_METHOD, "HMAC-SHA1"),
+            (HEADER_VERSION, "1.0"),
+            (HEADER_CERT_URL, "https://c/x.pem"),
+        ]);
+        let texts: Vec<String> = candidates(&request, HEADER_METHOD)
+            .into_iter()
+            .map(|t| String::from_utf8(t).unwrap())
+            .collect();
+        let head = "http://127.0.0.1:8080/cloudevents?x=1\nx-eventbridge-signature-timestamp: 1612167546574\nx-eventbridge-signature-method: HMAC-SHA1\nx-eventbridge-signature-version: 1.0\nx-eventbridge-signature-url: https://c/x.pem\n";
+        assert_eq!(
+            texts,
+            [
+                format!("{head}x-eventbridge-signature-token: \n{{}}"),
+                format!("{head}x-eventbridge-signature-token: \n{{}}\n"),
+                format!("{head}{{}}"),
+                format!("{head}{{}}\n"),
+            ]
+        );
+    }
+
+    #[test]
+    fn timestamps_are_milliseconds_or_seconds_within_a_minute() {
+        let now = 1_700_000_000_000;
+        let at = |ts: &str| check_timestamp(&request(&[(HEADER_TIMESTAMP, ts)]).headers, now);
+        assert!(at("1700000000000").is_ok());
+        assert!(at("1699999950000").is_ok());
+        assert!(at("1700000000").is_ok(), "seconds");
+        assert_eq!(at("1699999930000"), Err(SignatureError::Stale));
+        assert_eq!(at("1700000070000"), Err(SignatureError::Stale));
+        assert_eq!(at("soon"), Err(SignatureError::Stale));
+        assert_eq!(
+            check_timestamp(&HeaderMap::new(), now),
+            Err(SignatureError::Missing(HEADER_TIMESTAMP))
+        );
+    }
+
+    #[test]
+    fn a_configured_token_must_match() {
+        let settings = AlibabaInbound {
+            verify: true,
+            cert_hosts: vec![],
+            token: Some(crate::config::Secret::new("t0k".to_owned())),
+        };
+        let ok = request(&[(HEADER_TOKEN, "t0k")]);
+        let other = request(&[(HEADER_TOKEN, "t0k2")]);
+        assert!(check_token(&ok.headers, &settings).is_ok());
+        assert_eq!(
+            check_token(&other.headers, &settings),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            check_token(&HeaderMap::new(), &settings),
+            Err(SignatureError::Missing(HEADER_TOKEN))
+        );
+    }
 }

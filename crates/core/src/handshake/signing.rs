@@ -1,6 +1,6 @@
-//! Signatures of senders that sign with a certificate they publish (Amazon SNS) or with a shared
-//! key (the assumed Alibaba EventBridge check): allowlisted certificate URLs, a small certificate
-//! cache, RSA public keys taken from X.509 certificates, and verification with `ring`.
+//! Signatures of senders that publish their signing certificate (Amazon SNS, Alibaba
+//! EventBridge): allowlisted certificate URLs, a small certificate cache, RSA public keys taken
+//! from X.509 certificates, and verification with `ring`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

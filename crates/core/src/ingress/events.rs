@@ -16,9 +16,10 @@ use super::deliver::PairOutcome;
 use crate::event::RegistryEvent;
 use crate::filter::{self, Subject};
 use crate::handshake;
+use crate::handshake::signing::SignatureError;
 use crate::normalize::{self, Classified};
 use crate::reply::{InboundRequest, Reply};
-use crate::schema::{self, event_grid};
+use crate::schema::{self, alibaba as alibaba_schema, event_grid};
 use crate::store::{EventRecord, Reception};
 
 /// A registry event of this request, with its raw JSON and the targets it goes to.
@@ -42,18 +43,10 @@ impl Pipeline {
                 .rejected(&mut reception, StatusCode::PAYLOAD_TOO_LARGE, &message)
                 .await;
         }
-        if let Some(key) = &self.inner.config.inbound.alibaba_signing_key
-            && let Err(error) = handshake::alibaba::check(
-                &request,
-                key.expose().as_bytes(),
-                chrono::Utc::now().timestamp(),
-            )
-        {
-            let message = format!("EventBridge signature not verified: {error}");
-            return self
-                .rejected(&mut reception, StatusCode::FORBIDDEN, &message)
-                .await;
-        }
+        let alibaba_signed = match self.check_alibaba(&request, &mut reception).await {
+            Ok(signed) => signed,
+            Err(reply) => return reply,
+        };
         match self.unwrap_lambda_sns(&request, &mut reception).await {
             Some(Ok(messages)) => return self.receive_each(messages).await,
             Some(Err(reply)) => return reply,
@@ -84,6 +77,21 @@ impl Pipeline {
             }
         };
         reception.format = Some(inbound.format.as_str().to_owned());
+        if self.inner.config.inbound.alibaba.verify
+            && !alibaba_signed
+            && inbound
+                .events
+                .iter()
+                .any(|p| alibaba_schema::is_eventbridge(&p.wire))
+        {
+            let message = format!(
+                "Alibaba EventBridge events must be signed: no {} header",
+                handshake::alibaba::HEADER_SIGNATURE
+            );
+            return self
+                .rejected(&mut reception, StatusCode::FORBIDDEN, &message)
+                .await;
+        }
         let mut routed = Vec::new();
         let mut ignored = 0usize;
         let mut seen = HashSet::new();
@@ -118,6 +126,33 @@ impl Pipeline {
         let reply = summarize(routed.len(), ignored, &outcomes);
         self.save_reception(&mut reception, reply.status).await;
         reply
+    }
+
+    /// Verifies an Alibaba EventBridge signature when verification is on and the request carries
+    /// one: `Ok(true)` verified, `Ok(false)` nothing to verify; 403 for a bad signature, 503 when
+    /// the certificate cannot be fetched (EventBridge retries).
+    async fn check_alibaba(
+        &self,
+        request: &InboundRequest,
+        reception: &mut Reception,
+    ) -> Result<bool, Reply> {
+        let settings = &self.inner.config.inbound.alibaba;
+        if !settings.verify || !handshake::alibaba::is_signed(&request.headers) {
+            return Ok(false);
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        match handshake::alibaba::verify(request, settings, now).await {
+            Ok(()) => Ok(true),
+            Err(error) => {
+                let status = if matches!(error, SignatureError::Fetch(_)) {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                let message = format!("EventBridge signature not verified: {error}");
+                Err(self.rejected(reception, status, &message).await)
+            }
+        }
     }
 
     /// Receives the messages of one envelope one by one; the reply is the one the sender must act

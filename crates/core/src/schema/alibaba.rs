@@ -8,6 +8,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::wire::WireEvent;
+
 /// `source` of Container Registry events.
 pub const SOURCE: &str = "acs.cr";
 /// Prefix of Container Registry event types.
@@ -28,6 +30,16 @@ pub struct AlibabaEvent {
     /// The Container Registry data.
     #[serde(default)]
     pub data: Option<Value>,
+}
+
+/// Whether an event came through Alibaba Cloud EventBridge: an `acs.*` source or a `cr:` type.
+pub fn is_eventbridge(wire: &WireEvent<'_>) -> bool {
+    let source = wire.source.as_deref().unwrap_or_default();
+    let kind = wire.kind().unwrap_or_default();
+    source
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("acs."))
+        || kind.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("cr:"))
 }
 
 /// `data` with case-insensitive, separator-insensitive key lookup.
