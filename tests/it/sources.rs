@@ -7,6 +7,7 @@ use regrelay_tests::{App, Receiver, client, fixture, webhook_config};
 use serde_json::Value;
 
 mod alibaba;
+mod serve;
 mod sns;
 
 pub(super) async fn post(app: &App, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Value) {
