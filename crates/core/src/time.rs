@@ -41,15 +41,21 @@ fn utc_fast_path(text: &str) -> Option<String> {
     let date =
         chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
     date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
-    let mut nanos = format!("{fraction:0<9}");
-    while !nanos.is_empty() && nanos.ends_with("000") {
-        nanos.truncate(nanos.len() - 3);
+    // Pad to 9 digits, then drop trailing groups of three zeros (AutoSi): 3, 6 or 9 digits.
+    let mut digits = [b'0'; 9];
+    digits[..fraction.len()].copy_from_slice(fraction.as_bytes());
+    let mut keep = 9;
+    while keep > 0 && digits[keep - 3..keep] == *b"000" {
+        keep -= 3;
     }
-    Some(if nanos.is_empty() {
-        format!("{head}Z")
-    } else {
-        format!("{head}.{nanos}Z")
-    })
+    let mut out = String::with_capacity(head.len() + 11);
+    out.push_str(head);
+    if keep > 0 {
+        out.push('.');
+        out.extend(digits[..keep].iter().map(|&d| char::from(d)));
+    }
+    out.push('Z');
+    Some(out)
 }
 
 /// Parses `text` into a UTC time, or `None`.
@@ -110,7 +116,31 @@ fn unix(text: &str) -> Option<DateTime<Utc>> {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::{normalize, parse, utc_fast_path};
+    use chrono::SecondsFormat;
+
+    #[test]
+    fn fast_path_renders_as_chrono_does() {
+        for fraction in [
+            "",
+            "1",
+            "12",
+            "123",
+            "1234",
+            "120000",
+            "000001",
+            "100000000",
+            "000000000",
+        ] {
+            let text = if fraction.is_empty() {
+                "2024-02-29T23:59:59Z".to_owned()
+            } else {
+                format!("2024-02-29T23:59:59.{fraction}Z")
+            };
+            let slow = parse(&text).map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+            assert_eq!(utc_fast_path(&text), slow, "{text}");
+        }
+    }
 
     #[test]
     fn reads_every_sender_form() {
