@@ -116,24 +116,26 @@ pub struct Dispatcher {
     robots: Arc<dingtalk::limit::Limiter>,
 }
 
-impl Dispatcher {
-    /// Builds the pooled client: no redirects (a redirect is a failed delivery), bounded connect
-    /// time, and a user agent naming regrelay.
-    pub fn new() -> Result<Self, reqwest::Error> {
+impl Default for Dispatcher {
+    /// A dispatcher whose DingTalk budgets live in this process only. The pooled HTTP client
+    /// (no redirects, bounded connect time, a user agent naming regrelay) is built on first use.
+    fn default() -> Self {
         Self::build(dingtalk::limit::Limiter::default())
     }
+}
 
-    /// Like [`Dispatcher::new`], with the DingTalk budgets kept in `store` too, so that every
+impl Dispatcher {
+    /// Like [`Dispatcher::default`], with the DingTalk budgets kept in `store` too, so that every
     /// instance sharing the store shares each robot's budget.
-    pub fn with_store(store: Arc<crate::store::Store>) -> Result<Self, reqwest::Error> {
+    pub fn with_store(store: Arc<crate::store::Store>) -> Self {
         let rate = dingtalk::limit::Rate::DINGTALK;
         Self::build(dingtalk::limit::Limiter::shared(rate, store))
     }
 
-    fn build(robots: dingtalk::limit::Limiter) -> Result<Self, reqwest::Error> {
-        Ok(Dispatcher {
+    fn build(robots: dingtalk::limit::Limiter) -> Self {
+        Dispatcher {
             robots: Arc::new(robots),
-        })
+        }
     }
 
     /// Makes one attempt to deliver `delivery` to `target`.

@@ -23,9 +23,6 @@ use crate::store::{Store, StoreError};
 /// Why a pipeline could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    /// The HTTP client could not be built (TLS roots).
-    #[error("cannot build HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -62,7 +59,7 @@ impl Pipeline {
         let store = Arc::new(Store::open(&config.store)?);
         let inner = Inner {
             config,
-            dispatcher: Dispatcher::with_store(Arc::clone(&store))?,
+            dispatcher: Dispatcher::with_store(Arc::clone(&store)),
             store,
             last_purge: AtomicI64::new(i64::MIN),
         };
