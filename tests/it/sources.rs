@@ -3,7 +3,7 @@
 //! key under `tests/fixtures/sns`, certificate and confirmation served by loopback receivers.
 
 use regrelay_core::schema::lenient;
-use regrelay_tests::{App, Receiver, client, fixture, webhook_config};
+use regrelay_tests::{App, Receiver, Scripted, client, fixture, webhook_config};
 use serde_json::Value;
 
 mod alibaba;
@@ -18,6 +18,20 @@ pub(super) async fn post(app: &App, headers: &[(&str, &str)], body: Vec<u8>) -> 
     let reply = request.send().await.unwrap();
     let status = reply.status().as_u16();
     (status, reply.json().await.unwrap_or(Value::Null))
+}
+
+/// A loopback host that serves the test signing certificate (`sns/signing_cert.pem`, whose key
+/// is `sns/signing_key.pk8.der`) up to `times` times.
+pub(super) async fn cert_server(times: usize) -> Receiver {
+    let pem = String::from_utf8(fixture("sns/signing_cert.pem")).unwrap();
+    Receiver::scripted(vec![
+        Scripted {
+            body: pem,
+            ..Scripted::status(200)
+        };
+        times
+    ])
+    .await
 }
 
 /// Posts a fixture with headers, expects 200, returns what the sink received.

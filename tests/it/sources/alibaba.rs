@@ -5,11 +5,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use regrelay_tests::{App, Receiver, Scripted, fixture, webhook_config};
+use regrelay_tests::{App, Receiver, fixture, webhook_config};
 use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 
-use super::post;
+use super::{cert_server, post};
 
 /// The secret inside `signature_secret.b64`.
 const SECRET: &[u8] = b"regrelay-temporary-secret-0001";
@@ -120,15 +120,7 @@ async fn send(app: &App, headers: &[(&'static str, String)], body: &[u8]) -> u16
 
 #[tokio::test]
 async fn eventbridge_signatures_are_verified_with_the_recovered_secret() {
-    let pem = String::from_utf8(fixture("sns/signing_cert.pem")).unwrap();
-    let oss = Receiver::scripted(vec![
-        Scripted {
-            body: pem,
-            ..Scripted::status(200)
-        };
-        4
-    ])
-    .await;
+    let oss = cert_server(4).await;
     let sink = Receiver::start().await;
     let app = App::start(&format!(
         "[inbound]\nalibaba_verify_signatures = true\nalibaba_cert_hosts = [\"127.0.0.1\"]\nalibaba_signature_token = \"{TOKEN}\"\n{}",

@@ -3,12 +3,12 @@
 //! signing certificate is fetched once.
 
 use base64::Engine;
-use regrelay_tests::{App, Receiver, Scripted, fixture, webhook_config};
+use regrelay_tests::{App, Receiver, fixture, webhook_config};
 use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
 
-use super::post;
+use super::{cert_server, post};
 
 /// Signs an SNS message with SignatureVersion 2 (ring signs no SHA-1; version 1 is covered by a
 /// unit test on an openssl-made signature). The canonical string is written out here,
@@ -78,15 +78,7 @@ async fn post_sns(app: &App, kind: &str, message: &Value) -> (u16, Value) {
 
 #[tokio::test]
 async fn sns_confirmation_signature_and_notification() {
-    let pem = String::from_utf8(fixture("sns/signing_cert.pem")).unwrap();
-    let certs = Receiver::scripted(vec![
-        Scripted {
-            body: pem,
-            ..Scripted::status(200)
-        };
-        8
-    ])
-    .await;
+    let certs = cert_server(8).await;
     let confirm = Receiver::start().await;
     let sink = Receiver::start().await;
     let app = App::start(&format!(
@@ -155,15 +147,7 @@ async fn sns_records_invoking_lambda_directly() {
     use regrelay_core::Pipeline;
     use regrelay_core::config::{Config, ProcessEnv};
 
-    let pem = String::from_utf8(fixture("sns/signing_cert.pem")).unwrap();
-    let certs = Receiver::scripted(vec![
-        Scripted {
-            body: pem,
-            ..Scripted::status(200)
-        };
-        4
-    ])
-    .await;
+    let certs = cert_server(4).await;
     let sink = Receiver::start().await;
     let toml = format!(
         "[inbound]\nsecret = \"lambda-secret\"\nsns_allowed_hosts = [\"127.0.0.1\"]\n{}",

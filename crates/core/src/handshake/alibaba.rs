@@ -88,10 +88,7 @@ pub fn verify_with_key(
     if let Some(signature) = header(headers, HEADER_SIGNATURE) {
         let encrypted =
             header(headers, HEADER_SECRET).ok_or(SignatureError::Missing(HEADER_SECRET))?;
-        let encrypted = STANDARD
-            .decode(encrypted.trim())
-            .map_err(|_| SignatureError::Mismatch)?;
-        let secret = rsa::recover(key, &encrypted).ok_or(SignatureError::Mismatch)?;
+        let secret = rsa::recover(key, &decode(encrypted)?).ok_or(SignatureError::Mismatch)?;
         let matches = candidates(request, HEADER_METHOD)
             .iter()
             .any(|text| verify_hmac_sha1(&secret, text, signature).is_ok());
@@ -99,22 +96,28 @@ pub fn verify_with_key(
     }
     let signature =
         header(headers, HEADER_SIGNATURE_V2).ok_or(SignatureError::Missing(HEADER_SIGNATURE))?;
-    let signature = STANDARD
-        .decode(signature.trim())
-        .map_err(|_| SignatureError::Mismatch)?;
-    let block = rsa::public_op(key, &signature).ok_or(SignatureError::Mismatch)?;
-    let digest_info = rsa::unpad_pkcs1(&block).ok_or(SignatureError::Mismatch)?;
-    let (prefix, digest) = digest_info
-        .split_at_checked(SHA256_DIGEST_INFO.len())
-        .ok_or(SignatureError::Mismatch)?;
-    if prefix != SHA256_DIGEST_INFO {
-        return Err(SignatureError::Mismatch);
-    }
+    let digest = sha256_digest_signed(key, &decode(signature)?)?;
     let matches = [HEADER_HASH_METHOD, HEADER_METHOD]
         .iter()
         .flat_map(|second| candidates(request, second))
         .any(|text| Sha256::digest(&text).as_slice() == digest);
     matches.then_some(()).ok_or(SignatureError::Mismatch)
+}
+
+/// The SHA-256 digest an RSA PKCS#1 v1.5 signature carries (its `DigestInfo` checked).
+fn sha256_digest_signed(key: &rsa::PublicKey, signature: &[u8]) -> Result<Vec<u8>, SignatureError> {
+    let block = rsa::public_op(key, signature).ok_or(SignatureError::Mismatch)?;
+    let digest_info = rsa::unpad_pkcs1(&block).ok_or(SignatureError::Mismatch)?;
+    match digest_info.split_at_checked(SHA256_DIGEST_INFO.len()) {
+        Some((prefix, digest)) if prefix == SHA256_DIGEST_INFO => Ok(digest.to_vec()),
+        _ => Err(SignatureError::Mismatch),
+    }
+}
+
+fn decode(base64: &str) -> Result<Vec<u8>, SignatureError> {
+    STANDARD
+        .decode(base64.trim())
+        .map_err(|_| SignatureError::Mismatch)
 }
 
 /// A configured token must be the one the request was signed with.
