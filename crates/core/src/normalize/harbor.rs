@@ -165,6 +165,7 @@ fn fill(event: &mut RegistryEvent, data: Option<&EventData<'_>>) {
             .filter(|host| !host.is_empty() && host.contains('.'))
             .map(str::to_owned);
         event.scan = scan(&resource.scan_overview);
+        event.sender_status = report_status(&resource.scan_overview);
     }
     digest_not_tag(event);
     replication_place(event, &data.replication);
@@ -216,6 +217,11 @@ fn status(object: &serde_json::Value, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The first report's `scan_status` (`Success`, `Error`, `Stopped`).
+fn report_status(overview: &serde_json::Value) -> Option<String> {
+    status(overview.as_object()?.values().next()?, "scan_status")
+}
+
 /// The first report of `scan_overview` (keyed by report media type).
 fn scan(overview: &serde_json::Value) -> Option<ScanSummary> {
     let report = overview.as_object()?.values().next()?;
@@ -242,6 +248,7 @@ fn scan(overview: &serde_json::Value) -> Option<ScanSummary> {
         severity: report
             .get("severity")
             .and_then(|s| s.as_str())
+            .filter(|s| !s.is_empty())
             .map(str::to_ascii_lowercase),
     })
 }
