@@ -3,7 +3,7 @@
 //! signing certificate is fetched once.
 
 use base64::Engine;
-use regrelay_tests::{App, Receiver, fixture, webhook_config};
+use regrelay_tests::{App, Receiver, Scripted, fixture, webhook_config};
 use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
@@ -218,4 +218,30 @@ fn published_lambda_sns_events_are_recognized() {
         LambdaSnsEvent::detect(other).is_none(),
         "S3 records are not SNS"
     );
+}
+
+/// A certificate that cannot be fetched is the receiver's problem, not the message's: 503, so SNS
+/// retries, and nothing is delivered meanwhile.
+#[tokio::test]
+async fn an_unreachable_certificate_asks_sns_to_retry() {
+    let certs = Receiver::scripted(vec![Scripted::status(500); 2]).await;
+    let sink = Receiver::start().await;
+    let app = App::start(&format!(
+        "[inbound]\nsns_allowed_hosts = [\"127.0.0.1\"]\n{}",
+        webhook_config(&sink.url("/hook"))
+    ))
+    .await;
+    let notification = json!({
+        "Type": "Notification", "MessageId": "n2", "TopicArn": "arn:aws:sns:us-west-2:123456789012:ecr",
+        "Message": String::from_utf8(fixture("ecr/image_action.push.json")).unwrap(),
+        "Timestamp": "2024-05-01T08:00:01.000Z",
+        "SigningCertURL": certs.url("/SimpleNotificationService-down.pem"),
+    });
+    let (status, body) = post_sns(&app, "Notification", &sign_sns(notification)).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("certificate"),
+        "{body}"
+    );
+    assert!(sink.received().is_empty());
 }

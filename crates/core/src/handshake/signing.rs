@@ -36,6 +36,17 @@ pub enum SignatureError {
     Stale,
 }
 
+impl SignatureError {
+    /// The reply status: 503 when the certificate could not be fetched (the sender should retry),
+    /// else 403.
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            SignatureError::Fetch(_) => http::StatusCode::SERVICE_UNAVAILABLE,
+            _ => http::StatusCode::FORBIDDEN,
+        }
+    }
+}
+
 /// Whether `url` is https (or http to a loopback host) on a host matching one of `patterns`
 /// (`*` stands for exactly one DNS label; comparison is case-insensitive).
 pub fn url_allowed(url: &str, patterns: &[String]) -> bool {

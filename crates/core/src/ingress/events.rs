@@ -16,7 +16,6 @@ use super::deliver::PairOutcome;
 use crate::event::RegistryEvent;
 use crate::filter::{self, Subject};
 use crate::handshake;
-use crate::handshake::signing::SignatureError;
 use crate::normalize::{self, Classified};
 use crate::reply::{InboundRequest, Reply};
 use crate::schema::{self, alibaba as alibaba_schema, event_grid};
@@ -144,13 +143,8 @@ impl Pipeline {
         match handshake::alibaba::verify(request, settings, now).await {
             Ok(()) => Ok(true),
             Err(error) => {
-                let status = if matches!(error, SignatureError::Fetch(_)) {
-                    StatusCode::SERVICE_UNAVAILABLE
-                } else {
-                    StatusCode::FORBIDDEN
-                };
                 let message = format!("EventBridge signature not verified: {error}");
-                Err(self.rejected(reception, status, &message).await)
+                Err(self.rejected(reception, error.status(), &message).await)
             }
         }
     }

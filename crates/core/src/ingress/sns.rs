@@ -9,7 +9,8 @@
 //! its `Message` goes on as a request of its own.
 //!
 //! Replies: 400 for a body that is not an SNS message, 403 for a bad or unverifiable signature or
-//! a URL outside `inbound.sns_allowed_hosts`, 503 when the confirmation fetch fails (SNS retries).
+//! a URL outside `inbound.sns_allowed_hosts`, 503 when the certificate or confirmation fetch fails
+//! (SNS retries).
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
@@ -44,7 +45,7 @@ impl Pipeline {
             && let Err(error) = verify(&message, &config.allowed_hosts).await
         {
             let text = format!("SNS signature not verified: {error}");
-            return Err(self.rejected(reception, StatusCode::FORBIDDEN, &text).await);
+            return Err(self.rejected(reception, error.status(), &text).await);
         }
         match message.kind() {
             sns::SUBSCRIPTION_CONFIRMATION => Err(self.confirm(&message, reception).await),
@@ -79,9 +80,7 @@ impl Pipeline {
                 && let Err(error) = verify(&record.sns, &config.allowed_hosts).await
             {
                 let text = format!("SNS signature not verified: {error}");
-                return Some(Err(self
-                    .rejected(reception, StatusCode::FORBIDDEN, &text)
-                    .await));
+                return Some(Err(self.rejected(reception, error.status(), &text).await));
             }
             let body = record.sns.message.as_deref().unwrap_or_default();
             inner.push(message_request(request, body));
