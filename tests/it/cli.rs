@@ -35,6 +35,32 @@ fn normalize_prints_one_line_per_registry_event() {
 }
 
 #[test]
+fn normalize_unwraps_sns_over_http_and_into_lambda() {
+    let http = fixture_path("sns/notification.ecr_push.sha1.json");
+    let message: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&http).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let lambda = dir.path().join("lambda-sns.json");
+    let records = serde_json::json!({"Records": [
+        {"EventSource": "aws:sns", "EventVersion": "1.0", "Sns": message},
+        {"EventSource": "aws:sns", "EventVersion": "1.0", "Sns": message},
+    ]});
+    std::fs::write(&lambda, records.to_string()).unwrap();
+    for (path, events) in [(http, 1), (lambda, 2)] {
+        let out = regrelay(&["normalize", "-v", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("unwrapped"),
+            "{}",
+            text(&out.stderr)
+        );
+        let lines: Vec<_> = text(&out.stdout).lines().map(str::to_owned).collect();
+        assert_eq!(lines.len(), events, "{}", text(&out.stdout));
+        assert!(lines.iter().all(|l| l.contains("\"action\":\"push\"")));
+    }
+}
+
+#[test]
 fn normalize_fails_clearly_on_garbage_and_accepts_doc_samples_when_lenient() {
     let sample = fixture_path("seeds/connected_registry.image_pushed.en.json");
     let out = regrelay(&["normalize", sample.to_str().unwrap()]);

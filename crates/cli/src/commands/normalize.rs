@@ -1,13 +1,14 @@
 //! `regrelay normalize`: every registry event of a payload in the normalized model, one JSON line
 //! each. Handshakes and non-registry events print nothing; unreadable input fails with the reason,
-//! naming the formats regrelay accepts. An SNS message is unwrapped (offline: not verified).
+//! naming the formats regrelay accepts. An SNS message, or SNS's Lambda `Records` event, is
+//! unwrapped (offline: not verified).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use regrelay_core::normalize::{Classified, classify};
 use regrelay_core::schema;
-use regrelay_core::schema::sns::SnsMessage;
+use regrelay_core::schema::sns::{LambdaSnsEvent, SnsMessage};
 
 /// Arguments of `normalize`.
 #[derive(Debug, clap::Args)]
@@ -43,22 +44,48 @@ pub fn normalize_file(args: &Args) -> anyhow::Result<Vec<String>> {
         body = crate::input::repair(&String::from_utf8_lossy(&body)).into_bytes();
     }
     let mut headers = crate::input::headers(args.content_type.as_deref())?;
-    let sns = SnsMessage::parse(&body)
-        .ok()
-        .filter(SnsMessage::is_sns)
-        .map(|m| m.message.as_deref().unwrap_or_default().to_owned());
-    if let Some(message) = sns {
+    let messages = sns_messages(&body);
+    if !messages.is_empty() {
         if args.verbose {
             eprintln!(
-                "{}: SNS message, unwrapped (signature not checked offline)",
-                args.file
+                "{}: SNS message(s), {} unwrapped (signature not checked offline)",
+                args.file,
+                messages.len()
             );
         }
         headers.remove(http::header::CONTENT_TYPE);
-        body = message.into_bytes();
     }
+    let bodies = if messages.is_empty() {
+        vec![body]
+    } else {
+        messages
+    };
+    let mut lines = Vec::new();
+    for body in &bodies {
+        lines.extend(normalize_body(args, &headers, body)?);
+    }
+    Ok(lines)
+}
+
+/// The messages of an SNS HTTP message or of SNS's Lambda `Records` event; empty for others.
+fn sns_messages(body: &[u8]) -> Vec<Vec<u8>> {
+    let text = |m: &SnsMessage<'_>| m.message.as_deref().unwrap_or_default().as_bytes().to_vec();
+    if let Some(message) = SnsMessage::parse(body).ok().filter(SnsMessage::is_sns) {
+        return vec![text(&message)];
+    }
+    LambdaSnsEvent::detect(body)
+        .map(|event| event.records.iter().map(|r| text(&r.sns)).collect())
+        .unwrap_or_default()
+}
+
+/// The JSON lines of one body.
+fn normalize_body(
+    args: &Args,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> anyhow::Result<Vec<String>> {
     let inbound =
-        schema::parse(&headers, &body).map_err(|e| anyhow::anyhow!("{}: {e}", args.file))?;
+        schema::parse(headers, body).map_err(|e| anyhow::anyhow!("{}: {e}", args.file))?;
     let mut lines = Vec::new();
     for (index, parsed) in inbound.events.iter().enumerate() {
         let classified = classify(parsed);
