@@ -98,9 +98,10 @@ async fn receive(State(state): State<Arc<FlakyState>>, request: Request) -> impl
         .unwrap_or(false);
     if let Ok(mut receipts) = state.receipts.lock() {
         receipts.push(Receipt {
-            event_id,
+            event_id: event_id.clone(),
             target,
-            accepted: !fail,
+            // A body cut off by a killed sender names no event: it delivered nothing.
+            accepted: !fail && !event_id.is_empty(),
             at: Instant::now(),
         });
     }
