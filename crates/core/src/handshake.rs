@@ -7,6 +7,7 @@
 //! `WebHook-Allowed-Origin` with `WebHook-Allowed-Rate` and `Allow`.
 
 pub mod alibaba;
+mod der;
 pub mod signing;
 
 use http::{HeaderMap, StatusCode};

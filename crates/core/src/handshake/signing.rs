@@ -10,6 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ring::signature::{self, UnparsedPublicKey};
 
+use super::der;
+
 /// Why a signature could not be verified.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -161,54 +163,26 @@ pub fn rsa_key_from_pem(pem: &str) -> Option<Vec<u8>> {
 
 /// Walks `Certificate → tbsCertificate → subjectPublicKeyInfo → subjectPublicKey`.
 fn rsa_key_from_der(der: &[u8]) -> Option<Vec<u8>> {
-    let (cert, _) = tlv(der, 0x30)?;
-    let (mut tbs, _) = tlv(cert, 0x30)?;
+    let (cert, _) = der::element(der, 0x30)?;
+    let (mut tbs, _) = der::element(cert, 0x30)?;
     if tbs.first() == Some(&0xa0) {
-        tbs = tlv(tbs, 0xa0)?.1; // [0] version
+        tbs = der::element(tbs, 0xa0)?.1; // [0] version
     }
     for _ in 0..5 {
         // serialNumber, signature, issuer, validity, subject
-        tbs = skip(tbs)?;
+        tbs = der::skip(tbs)?;
     }
-    let (spki, _) = tlv(tbs, 0x30)?;
-    let (algorithm, rest) = tlv(spki, 0x30)?;
+    let (spki, _) = der::element(tbs, 0x30)?;
+    let (algorithm, rest) = der::element(spki, 0x30)?;
     const RSA_OID: [u8; 11] = [
         0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
     ];
     if !algorithm.starts_with(&RSA_OID) {
         return None;
     }
-    let (bits, _) = tlv(rest, 0x03)?;
+    let (bits, _) = der::element(rest, 0x03)?;
     let (unused, key) = bits.split_first()?;
     (*unused == 0).then(|| key.to_vec())
-}
-
-/// The contents of the DER element at the start of `input` (which must have `tag`) and what follows.
-fn tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    let (&first, rest) = input.split_first()?;
-    if first != tag {
-        return None;
-    }
-    let (&len0, mut rest) = rest.split_first()?;
-    let len = if len0 < 0x80 {
-        usize::from(len0)
-    } else {
-        let count = usize::from(len0 & 0x7f);
-        if count == 0 || count > 4 || rest.len() < count {
-            return None;
-        }
-        let len = rest[..count]
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        rest = &rest[count..];
-        len
-    };
-    (rest.len() >= len).then(|| rest.split_at(len))
-}
-
-fn skip(input: &[u8]) -> Option<&[u8]> {
-    let tag = *input.first()?;
-    tlv(input, tag).map(|(_, rest)| rest)
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@
 //! Not constant-time, by design: the key, the ciphertext and the recovered secret's padding are
 //! all public or attacker-supplied data, and no private key is involved.
 
+use crate::handshake::der;
+
 /// Smallest accepted modulus, in bits.
 const MIN_BITS: usize = 512;
 /// Largest accepted modulus, in bits.
@@ -47,9 +49,9 @@ impl PublicKey {
     /// malformed or has trailing bytes, the modulus is under 512 or over 8192 bits or even, or the
     /// exponent is 0, 1 or over 2^32.
     pub fn from_pkcs1_der(der: &[u8]) -> Option<PublicKey> {
-        let (body, rest) = der_element(der, TAG_SEQUENCE)?;
-        let (modulus, body) = der_element(body, TAG_INTEGER)?;
-        let (exponent, body) = der_element(body, TAG_INTEGER)?;
+        let (body, rest) = der::element(der, TAG_SEQUENCE)?;
+        let (modulus, body) = der::element(body, TAG_INTEGER)?;
+        let (exponent, body) = der::element(body, TAG_INTEGER)?;
         if !rest.is_empty() || !body.is_empty() {
             return None;
         }
@@ -171,32 +173,6 @@ pub fn unpad_pkcs1(block: &[u8]) -> Option<&[u8]> {
 pub fn recover(key: &PublicKey, ciphertext: &[u8]) -> Option<Vec<u8>> {
     let block = public_op(key, ciphertext)?;
     unpad_pkcs1(&block).map(<[u8]>::to_vec)
-}
-
-/// Splits one DER element with the given tag off `input`: `(contents, rest)`. Definite lengths
-/// only, in minimal form, of at most two length bytes.
-fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    let (&found, input) = input.split_first()?;
-    let (&first, mut input) = input.split_first()?;
-    if found != tag {
-        return None;
-    }
-    let len = if first < 0x80 {
-        usize::from(first)
-    } else {
-        let count = usize::from(first & 0x7f);
-        if !(1..=2).contains(&count) {
-            return None;
-        }
-        let (bytes, rest) = input.split_at_checked(count)?;
-        input = rest;
-        let len = bytes.iter().fold(0, |acc, &b| acc << 8 | usize::from(b));
-        if len < 0x80 || bytes.first() == Some(&0) {
-            return None;
-        }
-        len
-    };
-    input.split_at_checked(len)
 }
 
 /// The magnitude of a non-negative, minimally encoded DER INTEGER's contents, without the sign

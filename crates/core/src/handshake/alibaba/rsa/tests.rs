@@ -239,7 +239,7 @@ fn malformed_der() {
 #[test]
 fn public_op_rejects_bad_input() {
     let key = PublicKey::from_pkcs1_der(&hex(PUB_1024)).unwrap();
-    let n = der_unsigned(der_element(&hex(PUB_1024)[3..], TAG_INTEGER).unwrap().0)
+    let n = der_unsigned(der::element(&hex(PUB_1024)[3..], TAG_INTEGER).unwrap().0)
         .unwrap()
         .to_vec();
     assert_eq!(n.len(), 128);
