@@ -43,8 +43,8 @@ pub(super) fn classify(wire: &WireEvent<'_>, raw: &str) -> Classified {
     let Some(action) = action(kind) else {
         return ignored(kind);
     };
-    let extra: AlibabaEvent = serde_json::from_str(raw).unwrap_or_default();
-    let data = Fields::new(extra.data.as_ref());
+    let mut extra: AlibabaEvent = serde_json::from_str(raw).unwrap_or_default();
+    let data = Fields::new(extra.data.take());
     let mut event = blank(
         owned(&wire.id).unwrap_or_default(),
         kind.to_owned(),

@@ -31,8 +31,6 @@ pub enum Classified {
     Validation {
         /// The code to echo back.
         code: Option<String>,
-        /// The URL for manual validation, if given.
-        url: Option<String>,
     },
     /// An Event Grid subscription deletion notice.
     Deletion,
@@ -132,22 +130,12 @@ fn digest_not_tag(event: &mut RegistryEvent) {
 
 /// The validation code, from an object `data` or (CloudEvents subscriptions) a JSON-encoded string.
 fn validation(wire: &WireEvent<'_>) -> Classified {
-    let from = |data: &AcrData<'_>| Classified::Validation {
-        code: owned(&data.validation_code),
-        url: owned(&data.validation_url),
+    let code = match &wire.data {
+        Data::Object(data) => owned(&data.validation_code),
+        Data::Text(text) => serde_json::from_str::<AcrData<'_>>(text)
+            .ok()
+            .and_then(|data| owned(&data.validation_code)),
+        Data::Other => None,
     };
-    match &wire.data {
-        Data::Object(data) => from(data),
-        Data::Text(text) => match serde_json::from_str::<AcrData<'_>>(text) {
-            Ok(data) => from(&data),
-            Err(_) => Classified::Validation {
-                code: None,
-                url: None,
-            },
-        },
-        Data::Other => Classified::Validation {
-            code: None,
-            url: None,
-        },
-    }
+    Classified::Validation { code }
 }

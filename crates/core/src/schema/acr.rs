@@ -1,5 +1,6 @@
 //! Azure Container Registry `data` payloads (image and chart push/delete, connected registries),
-//! plus the two Event Grid handshake fields that travel in `data` (`validationCode`, `validationUrl`).
+//! plus the Event Grid handshake code that travels in `data` (`validationCode`; the manual
+//! `validationUrl` is not needed, as regrelay always answers the handshake synchronously).
 //!
 //! Field names follow the ACR Event Grid schema; the connected-registry object is accepted under
 //! both casings seen in real payloads (`connectedregistry`, `connectedRegistry`).
@@ -53,14 +54,6 @@ pub struct AcrData<'a> {
         deserialize_with = "lenient::opt_str"
     )]
     pub validation_code: Option<Cow<'a, str>>,
-    /// Event Grid manual validation URL.
-    #[serde(
-        borrow,
-        default,
-        rename = "validationUrl",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub validation_url: Option<Cow<'a, str>>,
 }
 
 impl AcrData<'_> {

@@ -49,10 +49,10 @@ pub struct Fields(Map<String, Value>);
 impl Fields {
     /// The data object of an event (empty when `data` is absent or not an object; a JSON string
     /// holding an object is decoded).
-    pub fn new(data: Option<&Value>) -> Self {
+    pub fn new(data: Option<Value>) -> Self {
         match data {
-            Some(Value::Object(map)) => Fields(map.clone()),
-            Some(Value::String(text)) => match serde_json::from_str(text) {
+            Some(Value::Object(map)) => Fields(map),
+            Some(Value::String(text)) => match serde_json::from_str(&text) {
                 Ok(Value::Object(map)) => Fields(map),
                 _ => Fields::default(),
             },
@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn keys_match_whatever_their_case() {
         let data = serde_json::json!({"RepoName": "app", "repo_namespace_name": "team", "BuildStatus": "SUCCESS", "Size": 12});
-        let fields = Fields::new(Some(&data));
+        let fields = Fields::new(Some(data));
         assert_eq!(fields.text(&["repoName"]).as_deref(), Some("app"));
         assert_eq!(fields.text(&["RepoNamespaceName"]).as_deref(), Some("team"));
         assert_eq!(fields.text(&["size"]).as_deref(), Some("12"));
