@@ -13,6 +13,7 @@ mod lambda; // the Lambda handler fed lambda_http's own request shapes
 mod ledger; // concurrent duplicates, a kill mid fan-out, a short soak with restarts
 mod normalize; // every fixture against its golden normalized output
 mod rules; // rules as operators write them, on the seed documents' events
+mod security; // trust at the edge: no bypass, no crash from a peer, bounded fan-out and reads
 mod sources; // every inbound source through serve with its real headers; SNS handshake and signatures
 mod stores; // the Azure Table and DynamoDB stores against Azurite and moto (scripts/emulators.sh)
 mod targets; // each target kind against a loopback receiver that verifies what the real service verifies

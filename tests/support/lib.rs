@@ -106,6 +106,8 @@ impl Scripted {
 struct ReceiverState {
     received: Mutex<Vec<Received>>,
     script: Mutex<VecDeque<Scripted>>,
+    in_flight: std::sync::atomic::AtomicUsize,
+    max_in_flight: std::sync::atomic::AtomicUsize,
 }
 
 /// A webhook receiver on `127.0.0.1:0` that records every request and answers from a script
@@ -129,6 +131,7 @@ impl Receiver {
         let state = Arc::new(ReceiverState {
             received: Mutex::default(),
             script: Mutex::new(script.into()),
+            ..ReceiverState::default()
         });
         let app = axum::Router::new()
             .fallback(record)
@@ -157,6 +160,13 @@ impl Receiver {
             .unwrap_or_default()
     }
 
+    /// The most requests this receiver was answering at the same time.
+    pub fn max_concurrent(&self) -> usize {
+        self.state
+            .max_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Waits (at most 5 s) until `count` requests arrived; returns them.
     pub async fn wait_for(&self, count: usize) -> Vec<Received> {
         for _ in 0..500 {
@@ -177,6 +187,15 @@ impl Drop for Receiver {
 }
 
 async fn record(State(state): State<Arc<ReceiverState>>, request: Request) -> Response {
+    use std::sync::atomic::Ordering::SeqCst;
+    let now = state.in_flight.fetch_add(1, SeqCst) + 1;
+    state.max_in_flight.fetch_max(now, SeqCst);
+    let response = answer(&state, request).await;
+    state.in_flight.fetch_sub(1, SeqCst);
+    response
+}
+
+async fn answer(state: &ReceiverState, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
         .await
@@ -234,8 +253,10 @@ impl App {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind app");
         let addr = listener.local_addr().expect("app addr");
         let app = regrelay_azure::app(pipeline.clone());
+        let header_timeout = pipeline.config().server.header_timeout;
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            regrelay_azure::server::serve(listener, app, header_timeout, std::future::pending())
+                .await;
         });
         App {
             addr,

@@ -88,6 +88,8 @@ mod tests {
     fn inbound(origins: &[&str], rate: &str) -> Inbound {
         Inbound {
             secrets: vec![],
+            read_secrets: vec![],
+            max_events: 10,
             allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
             allowed_rate: rate.into(),
             max_body_bytes: 1024,

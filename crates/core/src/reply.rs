@@ -17,6 +17,10 @@ pub struct InboundRequest {
     pub headers: HeaderMap,
     /// The whole body.
     pub body: Bytes,
+    /// Set by a shell when the platform itself authenticated the caller (the Functions host's
+    /// Event Grid trigger, a Lambda invocation authorized by IAM): the inbound secret is not
+    /// asked for. Only shells set it, and only for requests that cannot come from a client.
+    pub platform_authenticated: bool,
 }
 
 impl InboundRequest {
@@ -32,6 +36,7 @@ impl InboundRequest {
             query,
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            platform_authenticated: false,
         }
     }
 }

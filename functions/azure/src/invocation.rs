@@ -10,7 +10,7 @@
 //!   bare strings, which the host may mistake for base64.
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use http::{HeaderName, HeaderValue, Method, StatusCode};
 use regrelay_core::{InboundRequest, Pipeline, Reply};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -69,7 +69,8 @@ async fn event_grid_trigger(pipeline: &Pipeline, invocation: &Invocation) -> Rep
         .headers
         .insert("aeg-event-type", HeaderValue::from_static("Notification"));
     request.body = Bytes::from(body);
-    request.headers.extend(bypass_auth(pipeline));
+    // The host authenticated the trigger (Event Grid's subscription to this function).
+    request.platform_authenticated = true;
     let reply = pipeline.handle(request).await;
     let log = String::from_utf8_lossy(&reply.body).into_owned();
     let status = if reply.status.is_server_error() {
@@ -81,18 +82,6 @@ async fn event_grid_trigger(pipeline: &Pipeline, invocation: &Invocation) -> Rep
         status,
         &json!({ "Outputs": {}, "Logs": [log], "ReturnValue": null }),
     )
-}
-
-/// The host already authenticated the trigger (system key); present the inbound secret so the
-/// pipeline's own check passes.
-fn bypass_auth(pipeline: &Pipeline) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    if let Some(secret) = pipeline.config().inbound.secrets.first()
-        && let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", secret.expose()))
-    {
-        headers.insert(http::header::AUTHORIZATION, value);
-    }
-    headers
 }
 
 async fn http_trigger(pipeline: &Pipeline, function: &str, invocation: &Invocation) -> Reply {

@@ -7,9 +7,14 @@
 //! - invocation payloads (`POST /{function}` with `{"Data": …, "Metadata": …}`): the
 //!   `eventGridTrigger` function, and HTTP functions when forwarding is off; see [`invocation`].
 //!
-//! `regrelay serve` runs this same app locally.
+//! `regrelay serve` runs the same translation locally through [`app`], which has no invocation
+//! route: only the Functions host sends invocation payloads, so only [`functions_app`] (what
+//! `regrelay-azure` runs behind the host) reads them.
+//!
+//! A panic while answering one request is caught and answered 500; every other request goes on.
 
 pub mod invocation;
+pub mod server;
 
 use axum::Router;
 use axum::body::Body;
@@ -23,26 +28,67 @@ use regrelay_core::{InboundRequest, Pipeline, Reply};
 /// Header the Functions host puts on every invocation it sends to the handler.
 pub const INVOCATION_ID: &str = "x-azure-functions-invocationid";
 
-/// The handler's routes: every request goes through [`handle`].
-pub fn app(pipeline: Pipeline) -> Router {
-    Router::new().fallback(handle).with_state(pipeline)
+/// Which requests the app takes.
+#[derive(Debug, Clone)]
+struct Shell {
+    pipeline: Pipeline,
+    /// Whether `POST /{function}` invocation payloads from the Functions host are read.
+    invocations: bool,
 }
 
-/// Translates one HTTP request, runs the pipeline, translates the reply.
-pub async fn handle(State(pipeline): State<Pipeline>, request: Request) -> Response {
-    let limit = pipeline.config().inbound.max_body_bytes;
-    let inbound = match read_request(request, limit).await {
-        Ok(inbound) => inbound,
-        Err(reply) => return to_response(reply),
+/// The local app (`regrelay serve`): HTTP requests only, every one through [`Pipeline::handle`].
+pub fn app(pipeline: Pipeline) -> Router {
+    router(Shell {
+        pipeline,
+        invocations: false,
+    })
+}
+
+/// The custom handler's app behind the Functions host (`regrelay-azure`): HTTP requests, and
+/// the host's invocation payloads on the function paths.
+pub fn functions_app(pipeline: Pipeline) -> Router {
+    router(Shell {
+        pipeline,
+        invocations: true,
+    })
+}
+
+fn router(shell: Shell) -> Router {
+    Router::new().fallback(handle).with_state(shell)
+}
+
+/// Translates one HTTP request, runs the pipeline (a panic becomes a 500), translates the reply.
+async fn handle(State(shell): State<Shell>, request: Request) -> Response {
+    let limit = shell.pipeline.config().inbound.max_body_bytes;
+    let wait = shell.pipeline.config().server.body_timeout;
+    let inbound = match tokio::time::timeout(wait, read_request(request, limit)).await {
+        Ok(Ok(inbound)) => inbound,
+        Ok(Err(reply)) => return to_response(reply),
+        Err(_) => {
+            let message =
+                format!("request body not received within {wait:?} (server.body_timeout)");
+            return to_response(Reply::error(StatusCode::REQUEST_TIMEOUT, &message));
+        }
     };
-    let reply = if inbound.headers.contains_key(INVOCATION_ID)
-        && invocation::is_function_path(&inbound.path)
-    {
-        invocation::handle(&pipeline, inbound).await
-    } else {
-        pipeline.handle(inbound).await
-    };
-    to_response(reply)
+    let invocation = shell.invocations
+        && inbound.headers.contains_key(INVOCATION_ID)
+        && invocation::is_function_path(&inbound.path);
+    let pipeline = shell.pipeline;
+    let answered = tokio::spawn(async move {
+        if invocation {
+            invocation::handle(&pipeline, inbound).await
+        } else {
+            pipeline.handle(inbound).await
+        }
+    })
+    .await;
+    to_response(answered.unwrap_or_else(|error| {
+        tracing::error!(%error, "A request failed unexpectedly; answered 500.");
+        Reply::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error while handling this request; the sender may retry",
+        )
+    }))
 }
 
 /// Reads the request, refusing bodies over `limit` with 413 before buffering past it.
@@ -61,13 +107,11 @@ pub async fn read_request(request: Request, limit: usize) -> Result<InboundReque
             ));
         }
     };
-    Ok(InboundRequest {
-        method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
-        body,
-    })
+    let mut inbound = InboundRequest::new(parts.method, parts.uri.path());
+    inbound.query = parts.uri.query().map(str::to_owned);
+    inbound.headers = parts.headers;
+    inbound.body = body;
+    Ok(inbound)
 }
 
 /// Turns a core reply into an axum response (with `Content-Length`, never chunked: Event Grid's

@@ -20,6 +20,8 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding 127.0.0.1:{port}"))?;
     tracing::info!(port, "regrelay-azure listening.");
-    axum::serve(listener, regrelay_azure::app(pipeline)).await?;
+    let header_timeout = pipeline.config().server.header_timeout;
+    let app = regrelay_azure::functions_app(pipeline);
+    regrelay_azure::server::serve(listener, app, header_timeout, std::future::pending()).await;
     Ok(())
 }

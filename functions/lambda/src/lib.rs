@@ -4,8 +4,8 @@
 //! Direct invocations that are not HTTP-shaped (EventBridge rules or SNS subscriptions invoking
 //! the function) arrive
 //! through `lambda_http`'s pass-through as `POST /events`; AWS IAM already authorized them, so the
-//! shell presents the inbound secret for them, and a transient failure fails the invocation so
-//! Lambda's own retry (and the rule's dead-letter queue) takes over.
+//! shell marks them authenticated by the platform, and a transient failure fails the invocation
+//! so Lambda's own retry (and the rule's dead-letter queue) takes over.
 
 use bytes::Bytes;
 use lambda_http::request::RequestContext;
@@ -27,9 +27,7 @@ pub async fn handler(pipeline: Pipeline, request: Request) -> Result<Response<Bo
         Some(RequestContext::PassThrough)
     );
     let mut inbound = to_inbound(request);
-    if pass_through {
-        present_secret(&pipeline, &mut inbound);
-    }
+    inbound.platform_authenticated = pass_through;
     let reply = pipeline.handle(inbound).await;
     if pass_through && reply.status.is_server_error() {
         return Err(HandlerError::Transient(
@@ -48,13 +46,11 @@ pub fn to_inbound(request: Request) -> InboundRequest {
         Body::Binary(bytes) => Bytes::from(bytes),
         _ => Bytes::new(),
     };
-    InboundRequest {
-        method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
-        body,
-    }
+    let mut inbound = InboundRequest::new(parts.method, parts.uri.path());
+    inbound.query = parts.uri.query().map(str::to_owned);
+    inbound.headers = parts.headers;
+    inbound.body = body;
+    inbound
 }
 
 /// The Lambda response for a core reply (text bodies stay text, so API Gateway does not need
@@ -71,14 +67,6 @@ pub fn to_response(reply: Reply) -> Response<Body> {
         response.headers_mut().append(name, value);
     }
     response
-}
-
-fn present_secret(pipeline: &Pipeline, inbound: &mut InboundRequest) {
-    if let Some(secret) = pipeline.config().inbound.secrets.first()
-        && let Ok(value) = http::HeaderValue::from_str(&format!("Bearer {}", secret.expose()))
-    {
-        inbound.headers.insert(http::header::AUTHORIZATION, value);
-    }
 }
 
 impl From<HandlerError> for lambda_http::lambda_runtime::Diagnostic {

@@ -19,6 +19,8 @@ struct Signer {
     url: String,
     cert_url: String,
     secret_b64: String,
+    /// The secret the HMAC is keyed with (what `secret_b64` decrypts to).
+    secret: Vec<u8>,
 }
 
 /// How a request is signed: which layout variant, and what to send.
@@ -66,7 +68,7 @@ impl Signer {
             body,
             variant.trailing_newline,
         );
-        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, SECRET);
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &self.secret);
         let signature = STANDARD.encode(ring::hmac::sign(&key, &text));
         let mut headers = self.common(&ts, variant.token);
         headers.push(("x-eventbridge-signature", signature));
@@ -131,6 +133,7 @@ async fn eventbridge_signatures_are_verified_with_the_recovered_secret() {
         url: format!("https://{}/api/events", app.addr),
         cert_url: oss.url("/x509_public_certificate_test.pem"),
         secret_b64: String::from_utf8(fixture("alibaba/signature_secret.b64")).unwrap(),
+        secret: SECRET.to_vec(),
     };
     let build = fixture("alibaba/eventbridge.build_completed.json");
     let scan = fixture("alibaba/eventbridge.scan_completed.assembled.json");
@@ -205,6 +208,41 @@ async fn eventbridge_signatures_are_verified_with_the_recovered_secret() {
     );
     assert_eq!(sink.wait_for(4).await.len(), 4);
     assert_eq!(oss.received().len(), 1, "the certificate is fetched once");
+}
+
+/// The forgery the strict unpadding stops: a ciphertext found with the public key alone
+/// (`scripts/fixtures/forge-alibaba-secret.py`) that decrypts to a PKCS#1 block of type 2, whose
+/// message the forger knows and keys the HMAC with.
+#[tokio::test]
+async fn a_secret_forged_with_the_public_key_is_refused() {
+    let oss = cert_server(2).await;
+    let sink = Receiver::start().await;
+    let app = App::start(&format!(
+        "[inbound]\nalibaba_verify_signatures = true\nalibaba_cert_hosts = [\"127.0.0.1\"]\n{}",
+        webhook_config(&sink.url("/hook"))
+    ))
+    .await;
+    let forged: serde_json::Value =
+        serde_json::from_slice(&fixture("forged/alibaba_secret.json")).unwrap();
+    let hex = forged["secret_hex"].as_str().unwrap();
+    let secret = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let forger = Signer {
+        url: format!("https://{}/api/events", app.addr),
+        cert_url: oss.url("/x509_public_certificate_test.pem"),
+        secret_b64: forged["ciphertext_b64"].as_str().unwrap().to_owned(),
+        secret,
+    };
+    let build = fixture("alibaba/eventbridge.build_completed.json");
+    assert_eq!(
+        send(&app, &forger.v1(&build, SDK), &build).await,
+        403,
+        "a type-2 block is no EventBridge secret"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(sink.received().is_empty(), "nothing forged is delivered");
 }
 
 #[tokio::test]

@@ -106,7 +106,7 @@ async fn every_source_through_the_serve_binary() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("regrelay.toml");
     let toml = format!(
-        "[inbound]\nsns_verify_signatures = false\n\n[store]\nkind = \"sqlite\"\npath = \"{}\"\n{}",
+        "[inbound]\nsns_verify_signatures = false\nsns_topics = [\"arn:aws:sns:*:123456789012:ecr\"]\n\n[store]\nkind = \"sqlite\"\npath = \"{}\"\n{}",
         dir.path().join("regrelay.db").display(),
         webhook_config(&sink.url("/hook"))
     );
@@ -136,7 +136,7 @@ async fn every_source_through_the_serve_binary() {
     let notification = json!({
         "Type": "Notification", "MessageId": "n-serve", "TopicArn": "arn:aws:sns:us-west-2:123456789012:ecr",
         "Message": String::from_utf8(fixture("ecr/image_action.delete.json")).unwrap(),
-        "Timestamp": "2024-05-01T08:00:01.000Z",
+        "Timestamp": chrono::Utc::now().to_rfc3339(),
     });
     let reply = http
         .post(server.url())

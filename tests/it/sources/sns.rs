@@ -54,6 +54,16 @@ fn sign_sns(mut message: Value) -> Value {
     message
 }
 
+/// The topics these tests' messages come from (any region, one account).
+const TOPICS: &str =
+    "sns_topics = [\"arn:aws:sns:*:123456789012:ecr\", \"arn:aws:sns:*:123456789012:ecr-events\"]";
+
+/// RFC 3339 time `offset_secs` from now, as SNS writes `Timestamp`.
+fn now(offset_secs: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(offset_secs))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 fn sns_headers(kind: &str) -> Vec<(&'static str, String)> {
     vec![
         ("content-type", "text/plain; charset=UTF-8".into()),
@@ -82,7 +92,7 @@ async fn sns_confirmation_signature_and_notification() {
     let confirm = Receiver::start().await;
     let sink = Receiver::start().await;
     let app = App::start(&format!(
-        "[inbound]\nsns_allowed_hosts = [\"127.0.0.1\"]\n{}",
+        "[inbound]\nsns_allowed_hosts = [\"127.0.0.1\"]\n{TOPICS}\n{}",
         webhook_config(&sink.url("/hook"))
     ))
     .await;
@@ -92,7 +102,7 @@ async fn sns_confirmation_signature_and_notification() {
         "TopicArn": "arn:aws:sns:us-west-2:123456789012:ecr",
         "Message": "You have chosen to subscribe to the topic arn:aws:sns:us-west-2:123456789012:ecr.",
         "SubscribeURL": confirm.url("/?Action=ConfirmSubscription&Token=t0k"),
-        "Timestamp": "2024-05-01T08:00:00.000Z", "SigningCertURL": cert_url,
+        "Timestamp": now(0), "SigningCertURL": cert_url,
     });
     let (status, body) = post_sns(
         &app,
@@ -119,7 +129,7 @@ async fn sns_confirmation_signature_and_notification() {
     let ecr = String::from_utf8(fixture("ecr/image_action.delete.json")).unwrap();
     let notification = json!({
         "Type": "Notification", "MessageId": "n1", "TopicArn": "arn:aws:sns:us-west-2:123456789012:ecr",
-        "Message": ecr, "Timestamp": "2024-05-01T08:00:01.000Z", "SigningCertURL": cert_url,
+        "Message": ecr, "Timestamp": now(0), "SigningCertURL": cert_url,
         "UnsubscribeURL": confirm.url("/?Action=Unsubscribe"),
     });
     let (status, body) = post_sns(&app, "Notification", &sign_sns(notification.clone())).await;
@@ -127,7 +137,7 @@ async fn sns_confirmation_signature_and_notification() {
     let got = sink.wait_for(1).await;
     assert_eq!(got[0].json()["id"], "dd3b46cb-2c74-f49e-393b-28286b67279d");
     assert_eq!(got[0].json()["action"], "delete");
-    let mut unsigned = notification;
+    let mut unsigned = notification.clone();
     unsigned["SignatureVersion"] = json!("1");
     unsigned["Signature"] = json!("bm90IGEgc2lnbmF0dXJl");
     let (status, _) = post_sns(&app, "Notification", &unsigned).await;
@@ -136,6 +146,52 @@ async fn sns_confirmation_signature_and_notification() {
         certs.received().len(),
         1,
         "the certificate is fetched once and cached"
+    );
+
+    let mut foreign = notification.clone();
+    foreign["TopicArn"] = json!("arn:aws:sns:us-west-2:999999999999:ecr");
+    foreign["MessageId"] = json!("n-foreign");
+    let (status, body) = post_sns(&app, "Notification", &sign_sns(foreign)).await;
+    assert_eq!(
+        status, 403,
+        "a validly signed message of another topic: {body}"
+    );
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("inbound.sns_topics"),
+        "{body}"
+    );
+    let mut replayed = notification.clone();
+    replayed["Timestamp"] = json!(now(-2 * 3600));
+    replayed["MessageId"] = json!("n-old");
+    let (status, body) = post_sns(&app, "Notification", &sign_sns(replayed)).await;
+    assert_eq!(status, 403, "a message two hours old: {body}");
+    assert_eq!(sink.received().len(), 1, "nothing refused was delivered");
+}
+
+/// Without `inbound.sns_topics` no SNS message is accepted and no subscription is confirmed.
+#[tokio::test]
+async fn sns_needs_a_topic_allowlist() {
+    let confirm = Receiver::start().await;
+    let sink = Receiver::start().await;
+    let app = App::start(&format!(
+        "[inbound]\nsns_allowed_hosts = [\"127.0.0.1\"]\n{}",
+        webhook_config(&sink.url("/hook"))
+    ))
+    .await;
+    let confirmation = json!({
+        "Type": "SubscriptionConfirmation", "MessageId": "c9", "Token": "t0k",
+        "TopicArn": "arn:aws:sns:us-west-2:123456789012:ecr", "Message": "subscribe",
+        "SubscribeURL": confirm.url("/?Action=ConfirmSubscription&Token=t0k"),
+        "Timestamp": now(0), "SigningCertURL": confirm.url("/cert.pem"),
+    });
+    let (status, body) = post_sns(&app, "SubscriptionConfirmation", &sign_sns(confirmation)).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        confirm.received().is_empty(),
+        "nothing is fetched, nothing confirmed"
     );
 }
 
@@ -150,7 +206,7 @@ async fn sns_records_invoking_lambda_directly() {
     let certs = cert_server(4).await;
     let sink = Receiver::start().await;
     let toml = format!(
-        "[inbound]\nsecret = \"lambda-secret\"\nsns_allowed_hosts = [\"127.0.0.1\"]\n{}",
+        "[inbound]\nsecret = \"lambda-secret\"\nsns_allowed_hosts = [\"127.0.0.1\"]\n{TOPICS}\n{}",
         webhook_config(&sink.url("/hook"))
     );
     let pipeline = Pipeline::new(Config::from_toml(&toml, &ProcessEnv).unwrap()).unwrap();
@@ -158,7 +214,7 @@ async fn sns_records_invoking_lambda_directly() {
     let message = sign_sns(json!({
         "Type": "Notification", "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
         "TopicArn": "arn:aws:sns:us-east-1:123456789012:ecr-events", "Subject": null,
-        "Message": ecr, "Timestamp": "2024-05-01T08:00:01.000Z",
+        "Message": ecr, "Timestamp": now(0),
         "SigningCertUrl": certs.url("/SimpleNotificationService-test.pem"),
         "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
         "MessageAttributes": {},
@@ -227,14 +283,14 @@ async fn an_unreachable_certificate_asks_sns_to_retry() {
     let certs = Receiver::scripted(vec![Scripted::status(500); 2]).await;
     let sink = Receiver::start().await;
     let app = App::start(&format!(
-        "[inbound]\nsns_allowed_hosts = [\"127.0.0.1\"]\n{}",
+        "[inbound]\nsns_allowed_hosts = [\"127.0.0.1\"]\n{TOPICS}\n{}",
         webhook_config(&sink.url("/hook"))
     ))
     .await;
     let notification = json!({
         "Type": "Notification", "MessageId": "n2", "TopicArn": "arn:aws:sns:us-west-2:123456789012:ecr",
         "Message": String::from_utf8(fixture("ecr/image_action.push.json")).unwrap(),
-        "Timestamp": "2024-05-01T08:00:01.000Z",
+        "Timestamp": now(0),
         "SigningCertURL": certs.url("/SimpleNotificationService-down.pem"),
     });
     let (status, body) = post_sns(&app, "Notification", &sign_sns(notification)).await;

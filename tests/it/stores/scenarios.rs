@@ -81,29 +81,35 @@ async fn claims_are_exclusive_until_released(a: &Store, b: &Store) {
         .await
         .unwrap();
     let id = "e/1#x";
-    assert_eq!(
-        a.claim(id, "t", LEASE).await.unwrap(),
-        Claim::Acquired { attempts: 0 }
-    );
+    assert_eq!(acquired(a.claim(id, "t", LEASE).await.unwrap()), Some(0));
     assert_eq!(b.claim(id, "t", LEASE).await.unwrap(), Claim::Busy);
     let failed = attempt("t", AttemptClass::Retryable, &at(1));
-    a.record_attempt(id, &failed, DeliveryState::FailedRetrying, Lease::Keep)
-        .await
-        .unwrap();
+    a.record_attempt(
+        id,
+        &failed,
+        DeliveryState::FailedRetrying,
+        Lease::Keep,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         b.claim(id, "t", LEASE).await.unwrap(),
         Claim::Busy,
         "Keep holds the claim"
     );
-    a.record_attempt(id, &failed, DeliveryState::FailedRetrying, Lease::Release)
-        .await
-        .unwrap();
-    assert_eq!(
-        b.claim(id, "t", LEASE).await.unwrap(),
-        Claim::Acquired { attempts: 2 }
-    );
+    a.record_attempt(
+        id,
+        &failed,
+        DeliveryState::FailedRetrying,
+        Lease::Release,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(acquired(b.claim(id, "t", LEASE).await.unwrap()), Some(2));
     let ok = attempt("t", AttemptClass::Delivered, &at(2));
-    b.record_attempt(id, &ok, DeliveryState::Delivered, Lease::Release)
+    b.record_attempt(id, &ok, DeliveryState::Delivered, Lease::Release, None)
         .await
         .unwrap();
     assert_eq!(a.claim(id, "t", LEASE).await.unwrap(), Claim::Delivered);
@@ -122,11 +128,8 @@ async fn racing_claims_have_one_winner(a: &Store, b: &Store) {
         let (x, y) = tokio::join!(a.claim(&id, "t", LEASE), b.claim(&id, "t", LEASE));
         let mut outcomes = [x.unwrap(), y.unwrap()];
         outcomes.sort_by_key(|c| c == &Claim::Busy);
-        assert_eq!(
-            outcomes,
-            [Claim::Acquired { attempts: 0 }, Claim::Busy],
-            "round {round}"
-        );
+        assert_eq!(outcomes[1], Claim::Busy, "round {round}");
+        assert_eq!(outcomes.map(acquired), [Some(0), None], "round {round}");
     }
 }
 
@@ -137,12 +140,12 @@ async fn expired_leases_are_taken_over(store: &Store) {
         .await
         .unwrap();
     assert_eq!(
-        store.claim("e2", "t", Duration::ZERO).await.unwrap(),
-        Claim::Acquired { attempts: 0 }
+        acquired(store.claim("e2", "t", Duration::ZERO).await.unwrap()),
+        Some(0)
     );
     assert_eq!(
-        store.claim("e2", "t", LEASE).await.unwrap(),
-        Claim::Acquired { attempts: 0 }
+        acquired(store.claim("e2", "t", LEASE).await.unwrap()),
+        Some(0)
     );
     store
         .set_state(
@@ -159,6 +162,50 @@ async fn expired_leases_are_taken_over(store: &Store) {
             reason: Some("target replied 404".into())
         }
     );
+}
+
+/// An instance whose claim ran out while it was still sending cannot overwrite what the
+/// instance that took the pair over recorded: its write carries the old claim's token.
+async fn late_writes_of_an_expired_claim_are_fenced(a: &Store, b: &Store) {
+    a.record_event(&record("e4", "team/app", &at(0), "r1"))
+        .await
+        .unwrap();
+    let Claim::Acquired { token: old, .. } = a.claim("e4", "t", Duration::ZERO).await.unwrap()
+    else {
+        panic!("a claims the fresh pair");
+    };
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let Claim::Acquired { token: new, .. } = b.claim("e4", "t", LEASE).await.unwrap() else {
+        panic!("b takes the expired claim over");
+    };
+    assert_ne!(old, new);
+    let ok = attempt("t", AttemptClass::Delivered, &at(1));
+    let applied = b
+        .record_attempt(
+            "e4",
+            &ok,
+            DeliveryState::Delivered,
+            Lease::Release,
+            Some(new),
+        )
+        .await
+        .unwrap();
+    assert!(applied, "the current claim writes");
+    let late = attempt("t", AttemptClass::Retryable, &at(2));
+    let applied = a
+        .record_attempt(
+            "e4",
+            &late,
+            DeliveryState::FailedRetrying,
+            Lease::Release,
+            Some(old),
+        )
+        .await
+        .unwrap();
+    assert!(!applied, "the expired claim's write is fenced off");
+    let pair = a.pair("e4", "t").await.unwrap().unwrap();
+    assert_eq!((pair.state, pair.attempts), (DeliveryState::Delivered, 1));
+    assert_eq!(a.claim("e4", "t", LEASE).await.unwrap(), Claim::Delivered);
 }
 
 /// Two receptions of one event, its attempts, an oversized raw body, a handshake without events.
@@ -184,12 +231,18 @@ async fn trace_has_receptions_and_attempts(store: &Store) {
     store.claim("e3", "t", LEASE).await.unwrap();
     let failed = attempt("t", AttemptClass::Retryable, &at(1));
     store
-        .record_attempt("e3", &failed, DeliveryState::FailedRetrying, Lease::Keep)
+        .record_attempt(
+            "e3",
+            &failed,
+            DeliveryState::FailedRetrying,
+            Lease::Keep,
+            None,
+        )
         .await
         .unwrap();
     let ok = attempt("t", AttemptClass::Delivered, &at(2));
     store
-        .record_attempt("e3", &ok, DeliveryState::Delivered, Lease::Release)
+        .record_attempt("e3", &ok, DeliveryState::Delivered, Lease::Release, None)
         .await
         .unwrap();
 
@@ -285,8 +338,17 @@ pub(super) async fn run(config: impl Fn() -> StoreConfig, races: bool) {
         racing_claims_have_one_winner(&a, &b).await;
     }
     expired_leases_are_taken_over(&a).await;
+    late_writes_of_an_expired_claim_are_fenced(&a, &b).await;
     trace_has_receptions_and_attempts(&b).await;
     let (listing, _) = two_instances(&config()).await;
     list_filters_and_purge(&listing).await;
     super::slots::run(&config(), races).await;
+}
+
+/// The attempts count of an acquired claim (its token is a time, not worth comparing).
+fn acquired(claim: Claim) -> Option<u32> {
+    match claim {
+        Claim::Acquired { attempts, .. } => Some(attempts),
+        _ => None,
+    }
 }

@@ -4,7 +4,8 @@ use super::*;
 // ---------------------------------------------------------------------------------------------
 // Golden: every target's rendered request for every fixture, at a fixed time.
 
-const GOLDEN_FIXTURES: [&str; 5] = [
+const GOLDEN_FIXTURES: [&str; 6] = [
+    "hostile/event_grid.hostile_fields.json",
     "seeds/event_grid.image_pushed.de.json",
     "seeds/event_grid.image_deleted.de.json",
     "seeds/event_grid.chart_pushed.de.json",
@@ -42,6 +43,18 @@ url = "https://example.webhook.office.com/workflows/golden"
 name = "slack"
 type = "slack"
 url = "https://hooks.slack.com/services/T0/B0/golden"
+
+[[targets]]
+name = "slack-custom"
+type = "slack"
+url = "https://hooks.slack.com/services/T0/B0/golden"
+template = "{{ actor }} pushed {{ event.tag }} to {{ event.repository }} at {{ time }} (<{{ link|safe }}|portal>)"
+
+[[targets]]
+name = "dingtalk-custom"
+type = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token=golden-token"
+template = "**{{ actor }}** pushed `{{ reference|code }}` at {{ time }}: {{ event.tag }}"
 
 [[targets]]
 name = "webhook-normalized"
@@ -92,6 +105,94 @@ fn describe(target: &Target, delivery: Delivery<'_>) -> Value {
 /// 2024-05-01T08:00:00Z.
 fn chrono_fixed() -> std::time::SystemTime {
     std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_714_550_400)
+}
+
+/// What no chat message may contain, whatever an event's fields hold: live mentions, links,
+/// images, HTML, headings made of a field's line break.
+const INJECTED: [&str; 9] = [
+    "<!channel>",
+    "<!here>",
+    "<@U024BE7LH>",
+    "<https://evil",
+    "](https://evil",
+    "![t]",
+    "<img",
+    "\n# Urgent",
+    "https://evil.example",
+];
+
+/// Every string inside a JSON value.
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(text) => vec![text.clone()],
+        Value::Array(items) => items.iter().flat_map(strings).collect(),
+        Value::Object(map) => map.values().flat_map(strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What a markdown renderer treats as syntax: the text less backslash-escaped characters.
+fn without_escaped(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            chars.next();
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn hostile_fields_render_as_text_in_every_chat_target() {
+    let config = Config::from_toml(GOLDEN_TARGETS, &HashMap::<String, String>::new()).unwrap();
+    let raw = fixture("hostile/event_grid.hostile_fields.json");
+    let inbound = schema::parse(&HeaderMap::new(), &raw).expect("fixture parses");
+    let Classified::Registry(event) = classify(&inbound.events[0]) else {
+        panic!("a registry event");
+    };
+    let raw = inbound.events[0].raw.get();
+    for target in config
+        .targets
+        .iter()
+        .filter(|t| !t.name.starts_with("webhook"))
+    {
+        let delivery = Delivery {
+            event: &event,
+            raw,
+            number: 1,
+        };
+        let mut body = describe(target, delivery)["body"].clone();
+        // DingTalk shows a markdown message's title as plain text in the chat list, unrendered.
+        for kind in ["markdown", "actionCard"] {
+            if let Some(message) = body.get_mut(kind).and_then(Value::as_object_mut) {
+                message.remove("title");
+            }
+        }
+        // Plain text (DingTalk `text`) has no markup: only links can come alive there. Slack's
+        // mrkdwn has no `[text](url)` links or images, but `<…>` mentions, links and bare URLs.
+        let checked: &[&str] = match target.name.as_str() {
+            "dingtalk-text" => &["https://evil", "www.evil"],
+            "slack" | "slack-custom" => &[
+                "<!channel>",
+                "<!here>",
+                "<@U024BE7LH>",
+                "<https://evil",
+                "<img",
+                "https://evil",
+                "www.evil",
+            ],
+            _ => &INJECTED,
+        };
+        for text in strings(&body) {
+            let live = without_escaped(&text);
+            for bad in checked {
+                assert!(!live.contains(bad), "{}: {bad} in {text}", target.name);
+            }
+        }
+    }
 }
 
 #[test]

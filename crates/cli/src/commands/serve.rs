@@ -28,9 +28,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("binding {}", args.listen))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, "regrelay listening; POST events to http://{address}/api/events");
-        axum::serve(listener, regrelay_azure::app(pipeline))
-            .with_graceful_shutdown(shutdown())
-            .await?;
+        let header_timeout = pipeline.config().server.header_timeout;
+        let app = regrelay_azure::app(pipeline);
+        regrelay_azure::server::serve(listener, app, header_timeout, shutdown()).await;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -27,10 +27,22 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_TARGET_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default history retention: three days, as the Alibaba console keeps events.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(3 * 86_400);
+/// Longest history retention accepted.
+pub const MAX_RETENTION: Duration = Duration::from_secs(3650 * 86_400);
+/// Longest delivery budget, backoff or SNS message age accepted: a day.
+pub const MAX_CONFIG_WAIT: Duration = Duration::from_secs(86_400);
 /// Default origin allowed in the CloudEvents webhook handshake.
 pub const DEFAULT_ALLOWED_ORIGIN: &str = "eventgrid.azure.net";
-/// Default host pattern SNS certificates and subscription URLs may come from.
-pub const DEFAULT_SNS_HOST: &str = "sns.*.amazonaws.com";
+/// Default host patterns SNS certificates and subscription URLs may come from (`{region}` is one
+/// AWS region id, e.g. `us-east-1`, `cn-north-1`, `us-gov-west-1`).
+pub const DEFAULT_SNS_HOSTS: [&str; 2] = [
+    "sns.{region}.amazonaws.com",
+    "sns.{region}.amazonaws.com.cn",
+];
+/// Default oldest SNS message accepted.
+pub const DEFAULT_SNS_MAX_AGE: Duration = Duration::from_secs(3600);
+/// Default cap on registry events in one request.
+pub const DEFAULT_MAX_EVENTS: usize = 1000;
 
 /// Why a config could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +96,55 @@ pub struct Config {
     pub keep_payloads: bool,
     /// Retry policy inside one invocation.
     pub delivery: DeliveryPolicy,
+    /// Limits of the long-running HTTP servers.
+    pub server: ServerLimits,
+}
+
+/// Limits of the long-running HTTP servers (`regrelay serve`, the Azure handler), against
+/// clients that hold connections open by sending slowly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Time to send the request line and headers.
+    pub header_timeout: Duration,
+    /// Time to send the whole body.
+    pub body_timeout: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl raw::RawServer {
+    fn build(&self) -> Result<ServerLimits, ConfigError> {
+        let default = ServerLimits::default();
+        let parse = |text: &Option<String>, key: &str, fallback: Duration| match text {
+            Some(t) => match duration::parse(t) {
+                Ok(d) if d.is_zero() || d > Duration::from_secs(600) => {
+                    Err(ConfigError::invalid(key, "must be between 1ms and 10m"))
+                }
+                Ok(d) => Ok(d),
+                Err(m) => Err(ConfigError::invalid(key, m)),
+            },
+            None => Ok(fallback),
+        };
+        Ok(ServerLimits {
+            header_timeout: parse(
+                &self.header_timeout,
+                "server.header_timeout",
+                default.header_timeout,
+            )?,
+            body_timeout: parse(
+                &self.body_timeout,
+                "server.body_timeout",
+                default.body_timeout,
+            )?,
+        })
+    }
 }
 
 /// Retries inside one inbound request.
@@ -95,6 +156,10 @@ pub struct DeliveryPolicy {
     pub backoff: Duration,
     /// Time budget for the whole request's deliveries.
     pub budget: Duration,
+    /// Deliveries one request runs at once.
+    pub concurrency: usize,
+    /// Deliveries one target receives at once, across the process.
+    pub target_concurrency: usize,
 }
 
 impl Default for DeliveryPolicy {
@@ -103,6 +168,8 @@ impl Default for DeliveryPolicy {
             attempts: 3,
             backoff: Duration::from_millis(500),
             budget: Duration::from_secs(20),
+            concurrency: 32,
+            target_concurrency: 16,
         }
     }
 }
@@ -112,6 +179,10 @@ impl Default for DeliveryPolicy {
 pub struct Inbound {
     /// Shared secrets, any of which authorizes a request (several during rotation). Empty: no check.
     pub secrets: Vec<Secret>,
+    /// Secrets for reading history. Empty: history is readable only when `secrets` is empty too.
+    pub read_secrets: Vec<Secret>,
+    /// Most registry events accepted in one request.
+    pub max_events: usize,
     /// Origins allowed in the CloudEvents webhook handshake (`*` allows any).
     pub allowed_origins: Vec<String>,
     /// `WebHook-Allowed-Rate` to grant (`*` or requests per minute).
@@ -133,6 +204,8 @@ pub struct AlibabaInbound {
     pub cert_hosts: Vec<String>,
     /// The token set on the EventBridge target, when one is.
     pub token: Option<Secret>,
+    /// Whether `X-Forwarded-*` may name the URL the signature covers.
+    pub trust_forwarded: bool,
 }
 
 impl AlibabaInbound {
@@ -149,17 +222,24 @@ impl AlibabaInbound {
 /// Amazon SNS settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnsInbound {
-    /// Host patterns (`*` = one DNS label) for `SigningCertURL` and `SubscribeURL`.
+    /// Host patterns (`*` = one DNS label, `{region}` = one AWS region id) for `SigningCertURL`
+    /// and `SubscribeURL`.
     pub allowed_hosts: Vec<String>,
     /// Whether signatures are verified.
     pub verify_signatures: bool,
+    /// Topic ARN patterns whose messages are accepted. Empty: no SNS message is.
+    pub topics: Vec<String>,
+    /// Oldest message accepted, by its `Timestamp`.
+    pub max_age: Duration,
 }
 
 impl Default for SnsInbound {
     fn default() -> Self {
         SnsInbound {
-            allowed_hosts: vec![DEFAULT_SNS_HOST.to_owned()],
+            allowed_hosts: DEFAULT_SNS_HOSTS.map(str::to_owned).to_vec(),
             verify_signatures: true,
+            topics: Vec::new(),
+            max_age: DEFAULT_SNS_MAX_AGE,
         }
     }
 }
@@ -205,9 +285,17 @@ impl RawConfig {
             }
             None => DEFAULT_RETENTION,
         };
+        if retention > MAX_RETENTION {
+            return Err(ConfigError::invalid(
+                "store.retention",
+                "must be at most 3650d (ten years)",
+            ));
+        }
         let store = self.store.build(env, retention)?;
         let delivery = self.delivery.build()?;
+        let server = self.server.build()?;
         Ok(Config {
+            server,
             inbound,
             targets,
             rules,
@@ -249,15 +337,15 @@ fn unique_names<'n>(names: impl Iterator<Item = &'n str>, what: &str) -> Result<
 
 impl raw::RawInbound {
     fn build(&self, server: &raw::RawServer, env: &dyn Env) -> Result<Inbound, ConfigError> {
-        let secrets = match &self.secret {
-            Some(text) => secret::expand(text, "inbound.secret", env)?
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(Secret::new)
-                .collect(),
-            None => Vec::new(),
-        };
+        let secrets = secret_list(self.secret.as_deref(), "inbound.secret", env)?;
+        let read_secrets = secret_list(self.read_secret.as_deref(), "inbound.read_secret", env)?;
+        let max_events = self.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
+        if max_events == 0 {
+            return Err(ConfigError::invalid(
+                "inbound.max_events",
+                "must be positive",
+            ));
+        }
         let allowed_origins = self
             .allowed_origins
             .clone()
@@ -276,22 +364,12 @@ impl raw::RawInbound {
                 "must be positive",
             ));
         }
-        let sns = SnsInbound {
-            allowed_hosts: self
-                .sns_allowed_hosts
-                .clone()
-                .unwrap_or_else(|| vec![DEFAULT_SNS_HOST.to_owned()]),
-            verify_signatures: self.sns_verify_signatures.unwrap_or(true),
-        };
-        if sns.allowed_hosts.iter().any(|h| h.trim().is_empty()) {
-            return Err(ConfigError::invalid(
-                "inbound.sns_allowed_hosts",
-                "host patterns must not be empty",
-            ));
-        }
+        let sns = self.sns()?;
         let alibaba = self.alibaba(env)?;
         Ok(Inbound {
             secrets,
+            read_secrets,
+            max_events,
             allowed_origins,
             allowed_rate,
             max_body_bytes,
@@ -336,15 +414,85 @@ impl raw::RawInbound {
             verify,
             cert_hosts,
             token,
+            trust_forwarded: self.trust_forwarded_headers.unwrap_or(false),
         })
     }
+
+    fn sns(&self) -> Result<SnsInbound, ConfigError> {
+        let default = SnsInbound::default();
+        let allowed_hosts = self
+            .sns_allowed_hosts
+            .clone()
+            .unwrap_or(default.allowed_hosts);
+        if allowed_hosts.iter().any(|h| h.trim().is_empty()) {
+            return Err(ConfigError::invalid(
+                "inbound.sns_allowed_hosts",
+                "host patterns must not be empty",
+            ));
+        }
+        let topics = self.sns_topics.clone().unwrap_or_default();
+        if let Some(bad) = topics.iter().find(|t| !t.trim().starts_with("arn:")) {
+            return Err(ConfigError::invalid(
+                "inbound.sns_topics",
+                format!(
+                    "'{bad}' is not a topic ARN pattern (arn:aws:sns:<region>:<account>:<topic>, * allowed)"
+                ),
+            ));
+        }
+        let max_age = match &self.sns_max_age {
+            Some(text) => match duration::parse(text) {
+                Ok(d) if d > MAX_CONFIG_WAIT => {
+                    return Err(ConfigError::invalid(
+                        "inbound.sns_max_age",
+                        "must be at most 1d",
+                    ));
+                }
+                Ok(d) => d,
+                Err(m) => return Err(ConfigError::invalid("inbound.sns_max_age", m)),
+            },
+            None => default.max_age,
+        };
+        Ok(SnsInbound {
+            allowed_hosts,
+            verify_signatures: self.sns_verify_signatures.unwrap_or(true),
+            topics,
+            max_age,
+        })
+    }
+}
+
+/// A comma-separated secret list (rotation). Unset: empty. Set but empty after expansion (an
+/// unset variable, `""`, `","`): an error, never a silently disabled check.
+fn secret_list(text: Option<&str>, key: &str, env: &dyn Env) -> Result<Vec<Secret>, ConfigError> {
+    let Some(text) = text else {
+        return Ok(Vec::new());
+    };
+    let secrets: Vec<Secret> = secret::expand(text, key, env)?
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| Secret::new(s.to_owned()))
+        .collect();
+    if secrets.is_empty() {
+        return Err(ConfigError::invalid(
+            key,
+            "is set but empty: an empty secret would turn authentication off; remove the key or give it a value",
+        ));
+    }
+    Ok(secrets)
 }
 
 impl raw::RawDelivery {
     fn build(&self) -> Result<DeliveryPolicy, ConfigError> {
         let default = DeliveryPolicy::default();
         let parse = |text: &Option<String>, key: &str, fallback: Duration| match text {
-            Some(t) => duration::parse(t).map_err(|m| ConfigError::invalid(key, m)),
+            Some(t) => match duration::parse(t) {
+                Ok(d) if d > MAX_CONFIG_WAIT => {
+                    Err(ConfigError::invalid(key, "must be at most 1d"))
+                }
+                Ok(d) => Ok(d),
+                Err(m) => Err(ConfigError::invalid(key, m)),
+            },
             None => Ok(fallback),
         };
         let attempts = self.attempts.unwrap_or(default.attempts);
@@ -354,10 +502,25 @@ impl raw::RawDelivery {
                 "must be between 1 and 20",
             ));
         }
+        let positive = |value: Option<usize>, key: &str, fallback: usize| match value {
+            Some(0) => Err(ConfigError::invalid(key, "must be positive")),
+            Some(n) => Ok(n),
+            None => Ok(fallback),
+        };
         Ok(DeliveryPolicy {
             attempts,
             backoff: parse(&self.backoff, "delivery.backoff", default.backoff)?,
             budget: parse(&self.budget, "delivery.budget", default.budget)?,
+            concurrency: positive(
+                self.concurrency,
+                "delivery.concurrency",
+                default.concurrency,
+            )?,
+            target_concurrency: positive(
+                self.target_concurrency,
+                "delivery.target_concurrency",
+                default.target_concurrency,
+            )?,
         })
     }
 }

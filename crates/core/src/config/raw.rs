@@ -38,6 +38,10 @@ pub struct RawServer {
     pub listen: Option<String>,
     /// Largest accepted request body in bytes (default 1 MiB); larger bodies get 413.
     pub max_body_bytes: Option<usize>,
+    /// Time a client has to send its request line and headers (default `10s`).
+    pub header_timeout: Option<String>,
+    /// Time a client has to send the whole body (default `30s`); slower bodies get 408.
+    pub body_timeout: Option<String>,
 }
 
 /// `[inbound]`.
@@ -52,7 +56,8 @@ pub struct RawInbound {
     /// Rate granted in the handshake: `*` (default) or requests per minute.
     pub allowed_rate: Option<String>,
     /// Hosts SNS certificate and `SubscribeURL` fetches may go to; `*` stands for one DNS label.
-    /// Default `["sns.*.amazonaws.com"]`.
+    /// `{region}` stands for one AWS region id. Default `["sns.{region}.amazonaws.com",
+    /// "sns.{region}.amazonaws.com.cn"]`.
     pub sns_allowed_hosts: Option<Vec<String>>,
     /// Verify SNS message signatures (default `true`).
     pub sns_verify_signatures: Option<bool>,
@@ -65,6 +70,20 @@ pub struct RawInbound {
     pub alibaba_cert_hosts: Option<Vec<String>>,
     /// Token set on the EventBridge target; requests must be signed with it. Implies verification.
     pub alibaba_signature_token: Option<String>,
+    /// Secret for reading history (`GET /api/events/{id}`), distinct from the senders' `secret`;
+    /// comma-separated values are all accepted (rotation).
+    pub read_secret: Option<String>,
+    /// Most registry events accepted in one request (default 1000); more get 413.
+    pub max_events: Option<usize>,
+    /// SNS topic ARNs (`*` = any run of characters within one ARN field) whose messages are
+    /// accepted and whose subscriptions are confirmed. Required for SNS traffic: without it every
+    /// SNS message gets 403.
+    pub sns_topics: Option<Vec<String>>,
+    /// Oldest SNS message accepted, by its `Timestamp` (default `1h`).
+    pub sns_max_age: Option<String>,
+    /// Trust `X-Forwarded-Proto`/`X-Forwarded-Host` (default false): only behind a proxy that
+    /// sets them itself, for the URL Alibaba EventBridge signatures cover.
+    pub trust_forwarded_headers: Option<bool>,
 }
 
 /// `[store]`.
@@ -100,4 +119,8 @@ pub struct RawDelivery {
     pub backoff: Option<String>,
     /// Time budget for all attempts of one request (default `20s`; Event Grid waits 30 s).
     pub budget: Option<String>,
+    /// Deliveries one request runs at once (default 32).
+    pub concurrency: Option<usize>,
+    /// Deliveries one target receives at once, across all requests of a process (default 16).
+    pub target_concurrency: Option<usize>,
 }

@@ -57,7 +57,9 @@ pub enum TargetKind {
     Log(log::Log),
 }
 
-/// A target URL whose query string and credentials never print (tokens live there).
+/// A target URL whose credentials never print: chat services keep them in the query (DingTalk
+/// `access_token`, Teams workflow `sig`) or in the path (Slack `/services/T…/B…/<secret>`, Teams
+/// incoming webhooks), so only the scheme, host, port and first path segment are shown.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint(pub reqwest::Url);
 
@@ -84,7 +86,11 @@ impl fmt::Display for Endpoint {
         if let Some(port) = url.port() {
             write!(f, ":{port}")?;
         }
-        f.write_str(url.path())?;
+        let path = url.path().trim_start_matches('/');
+        match path.split_once('/') {
+            Some((first, rest)) if !rest.is_empty() => write!(f, "/{first}/[redacted]")?,
+            _ => write!(f, "/{path}")?,
+        }
         if url.query().is_some() {
             f.write_str("?[redacted]")?;
         }
@@ -264,5 +270,33 @@ fn failed(class: AttemptClass, error: String) -> Attempt {
         class,
         error: Some(error),
         ..blank()
+    }
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::Endpoint;
+
+    #[test]
+    fn secrets_in_paths_and_queries_never_print() {
+        let shown = |url: &str| Endpoint::parse(url).unwrap().to_string();
+        assert_eq!(
+            shown("https://hooks.slack.com/services/T000/B000/XXXXSECRET"),
+            "https://hooks.slack.com/services/[redacted]"
+        );
+        assert_eq!(
+            shown("https://oapi.dingtalk.com/robot/send?access_token=SECRET"),
+            "https://oapi.dingtalk.com/robot/[redacted]?[redacted]"
+        );
+        assert_eq!(
+            shown("http://127.0.0.1:9999/hook"),
+            "http://127.0.0.1:9999/hook"
+        );
+        assert_eq!(shown("http://127.0.0.1:9999/"), "http://127.0.0.1:9999/");
+        let debug = format!(
+            "{:?}",
+            Endpoint::parse("https://h.example/a/SECRET").unwrap()
+        );
+        assert!(!debug.contains("SECRET"), "{debug}");
     }
 }

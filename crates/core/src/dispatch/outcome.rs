@@ -84,10 +84,23 @@ pub fn classify_status(status: u16) -> AttemptClass {
     }
 }
 
-/// Reads `Retry-After` in its delay-seconds form (the HTTP-date form is read as "unknown").
+/// Longest wait a target's `Retry-After` can ask for; larger values are clamped to it.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Reads `Retry-After` in its delay-seconds form (the HTTP-date form is read as "unknown"),
+/// clamped to [`MAX_RETRY_AFTER`]: the value is the target's to choose, never ours to trust.
 pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
-    let text = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
-    text.trim().parse::<u64>().ok().map(Duration::from_secs)
+    let text = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Any run of digits too long for u64 is "very long": clamp rather than refuse.
+    let secs = text.parse::<u64>().unwrap_or(u64::MAX);
+    Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER))
 }
 
 /// At most `limit` bytes of `body` as text, cut on a character boundary.
@@ -114,6 +127,20 @@ mod tests {
         assert_eq!(classify_status(408), AttemptClass::Retryable);
         assert_eq!(classify_status(429), AttemptClass::Retryable);
         assert_eq!(classify_status(503), AttemptClass::Retryable);
+    }
+
+    #[test]
+    fn retry_after_is_clamped() {
+        let with = |value: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(http::header::RETRY_AFTER, value.parse().unwrap());
+            retry_after(&headers)
+        };
+        assert_eq!(with("30"), Some(Duration::from_secs(30)));
+        assert_eq!(with("10000000000000000000"), Some(MAX_RETRY_AFTER));
+        assert_eq!(with("99999999999999999999999999"), Some(MAX_RETRY_AFTER));
+        assert_eq!(with("-5"), None);
+        assert_eq!(with("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::Endpoint;
-use super::message::{Messages, Style, TemplateError, View};
+use super::message::{Messages, Style, Syntax, TemplateError, View};
 use super::outcome::{AttemptClass, Verdict};
 use crate::event::RegistryEvent;
 
@@ -26,8 +26,8 @@ impl Slack {
     /// The message: the title as notification fallback, and one `mrkdwn` section.
     pub fn render(&self, event: &RegistryEvent) -> Result<Value, TemplateError> {
         let view = View::of(event);
-        let fallback = self.messages.builtin(Style::Title, &view)?;
-        let section = self.messages.body(Style::Slack, &view)?;
+        let fallback = self.messages.builtin(Style::Title, Syntax::Slack, &view)?;
+        let section = self.messages.body(Style::Slack, Syntax::Slack, &view)?;
         Ok(json!({
             "text": fallback,
             "blocks": [

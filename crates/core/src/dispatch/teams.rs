@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::Endpoint;
-use super::message::{Messages, Style, TemplateError, View};
+use super::message::{Messages, Style, Syntax, TemplateError, View};
 use crate::event::RegistryEvent;
 
 /// A configured Teams target.
@@ -24,8 +24,12 @@ impl Teams {
     /// The message: a title, a summary from the template, the facts, and a link button.
     pub fn render(&self, event: &RegistryEvent) -> Result<Value, TemplateError> {
         let view = View::of(event);
-        let title = self.messages.builtin(Style::Title, &view)?;
-        let summary = self.messages.body(Style::Summary, &view)?;
+        let title = self
+            .messages
+            .builtin(Style::Title, Syntax::Markdown, &view)?;
+        let summary = self
+            .messages
+            .body(Style::Summary, Syntax::Markdown, &view)?;
         let mut card = json!({
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "type": "AdaptiveCard",
@@ -64,6 +68,8 @@ fn facts(view: &View) -> Vec<Value> {
         ("By", view.actor.clone()),
     ]
     .into_iter()
-    .filter_map(|(title, value)| value.map(|value| json!({"title": title, "value": value})))
+    .filter_map(|(title, value)| {
+        value.map(|value| json!({"title": title, "value": Syntax::Markdown.escape(&value)}))
+    })
     .collect()
 }

@@ -28,7 +28,7 @@ pub struct Subject<'e> {
     pub event: &'e RegistryEvent,
     /// The raw JSON of the event as the sender delivered it.
     pub raw: &'e str,
-    tree: OnceCell<serde_json::Value>,
+    tree: OnceCell<Option<serde_json::Value>>,
 }
 
 impl<'e> Subject<'e> {
@@ -41,10 +41,12 @@ impl<'e> Subject<'e> {
         }
     }
 
-    /// The delivered event as a JSON tree (null if the raw text is somehow not JSON).
-    pub fn tree(&self) -> &serde_json::Value {
+    /// The delivered event as a JSON tree; `None` when it cannot be read as one (nested deeper
+    /// than the JSON parser's limit, say).
+    pub fn tree(&self) -> Option<&serde_json::Value> {
         self.tree
-            .get_or_init(|| serde_json::from_str(self.raw).unwrap_or(serde_json::Value::Null))
+            .get_or_init(|| serde_json::from_str(self.raw).ok())
+            .as_ref()
     }
 }
 
@@ -86,7 +88,14 @@ impl Condition {
             }
             Condition::EventTypes(types) => types.check(subject.event),
             Condition::Subject(filter) => filter.check(subject.event),
-            Condition::Advanced(filter) => filter.check(subject.tree()),
+            // Fail closed: an event that cannot be read must not pass a `Not…` exclusion.
+            Condition::Advanced(filter) => match subject.tree() {
+                Some(tree) => filter.check(tree),
+                None => Err(format!(
+                    "advanced filter on {}: the delivered event cannot be read as JSON (nested too deeply?), so no advanced filter matches it",
+                    filter.key
+                )),
+            },
             Condition::Scope(scope) => scope.check(subject.event),
             Condition::TagRegex(regex) => regex.check(subject.event),
         }
@@ -198,4 +207,33 @@ pub fn route(rules: &[Rule], subject: &Subject<'_>, into: &mut Vec<usize>) {
     }
     into.sort_unstable();
     into.dedup();
+}
+
+#[cfg(test)]
+mod fail_closed {
+    use super::*;
+    use crate::event::{Action, Schema};
+
+    #[test]
+    fn an_unreadable_event_passes_no_exclusion() {
+        let exclusion = AdvancedFilter::new(
+            "StringNotBeginsWith",
+            "subject",
+            None,
+            Some(&[serde_json::json!("internal/")]),
+        )
+        .unwrap();
+        let condition = Condition::Advanced(exclusion);
+        let event = RegistryEvent::new("e1", "ImagePushed", Action::Push, Schema::EventGrid);
+        let deep = format!(
+            "{{\"subject\":\"internal/secret\",\"data\":{}1{}}}",
+            "[".repeat(300),
+            "]".repeat(300)
+        );
+        let reason = condition.check(&Subject::new(&event, &deep)).unwrap_err();
+        assert!(reason.contains("cannot be read"), "{reason}");
+        assert!(!condition.holds(&Subject::new(&event, &deep)));
+        let shallow = r#"{"subject":"team/app"}"#;
+        assert!(condition.holds(&Subject::new(&event, shallow)));
+    }
 }

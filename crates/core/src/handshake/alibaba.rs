@@ -25,7 +25,7 @@ pub mod rsa;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderMap;
-use sha2::{Digest, Sha256};
+use ring::signature::{RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, UnparsedPublicKey};
 
 use super::signing::{self, SignatureError, verify_hmac_sha1};
 use crate::config::AlibabaInbound;
@@ -52,11 +52,10 @@ pub const HEADER_HASH_METHOD: &str = "x-eventbridge-hash-method";
 /// Accepted clock difference, milliseconds.
 pub const WINDOW_MS: i64 = 60_000;
 
-/// DER `DigestInfo` prefix of a SHA-256 digest (RFC 8017 §9.2 note 1).
-const SHA256_DIGEST_INFO: [u8; 19] = [
-    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-    0x00, 0x04, 0x20,
-];
+/// Shortest temporary secret accepted, bytes.
+const SECRET_MIN: usize = 8;
+/// Longest temporary secret accepted, bytes.
+const SECRET_MAX: usize = 256;
 
 /// Whether the request carries an EventBridge signature of either version.
 pub fn is_signed(headers: &HeaderMap) -> bool {
@@ -74,44 +73,50 @@ pub async fn verify(
     check_timestamp(&request.headers, now_ms)?;
     let url = header(&request.headers, HEADER_CERT_URL)
         .ok_or(SignatureError::Missing(HEADER_CERT_URL))?;
-    let der = signing::public_key(url, &settings.cert_hosts).await?;
-    let key = rsa::PublicKey::from_pkcs1_der(&der).ok_or(SignatureError::Certificate)?;
-    verify_with_key(request, &key)
+    signing::verified(url, &settings.cert_hosts, |key| {
+        verify_with_key(request, key, settings.trust_forwarded)
+    })
+    .await
 }
 
-/// The signature check proper, for a key already at hand.
+/// The signature check proper, for the PKCS#1 `RSAPublicKey` of a certificate already at hand.
+/// `trust_forwarded`: take the URL's scheme and host from `X-Forwarded-*` (behind a proxy the
+/// operator named), else from `Host`.
 pub fn verify_with_key(
     request: &InboundRequest,
-    key: &rsa::PublicKey,
+    pkcs1: &[u8],
+    trust_forwarded: bool,
 ) -> Result<(), SignatureError> {
     let headers = &request.headers;
     if let Some(signature) = header(headers, HEADER_SIGNATURE) {
         let encrypted =
             header(headers, HEADER_SECRET).ok_or(SignatureError::Missing(HEADER_SECRET))?;
-        let secret = rsa::recover(key, &decode(encrypted)?).ok_or(SignatureError::Mismatch)?;
-        let matches = candidates(request, HEADER_METHOD)
+        let key = rsa::PublicKey::from_pkcs1_der(pkcs1).ok_or(SignatureError::Certificate)?;
+        let secret = rsa::recover(&key, &decode(encrypted)?).ok_or(SignatureError::Mismatch)?;
+        if !secret_shaped(&secret) {
+            return Err(SignatureError::Mismatch);
+        }
+        let matches = candidates(request, HEADER_METHOD, trust_forwarded)
             .iter()
             .any(|text| verify_hmac_sha1(&secret, text, signature).is_ok());
         return matches.then_some(()).ok_or(SignatureError::Mismatch);
     }
     let signature =
         header(headers, HEADER_SIGNATURE_V2).ok_or(SignatureError::Missing(HEADER_SIGNATURE))?;
-    let digest = sha256_digest_signed(key, &decode(signature)?)?;
+    let signature = decode(signature)?;
+    let key = UnparsedPublicKey::new(&RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, pkcs1);
     let matches = [HEADER_HASH_METHOD, HEADER_METHOD]
         .iter()
-        .flat_map(|second| candidates(request, second))
-        .any(|text| Sha256::digest(&text).as_slice() == digest);
+        .flat_map(|second| candidates(request, second, trust_forwarded))
+        .any(|text| key.verify(&text, &signature).is_ok());
     matches.then_some(()).ok_or(SignatureError::Mismatch)
 }
 
-/// The SHA-256 digest an RSA PKCS#1 v1.5 signature carries (its `DigestInfo` checked).
-fn sha256_digest_signed(key: &rsa::PublicKey, signature: &[u8]) -> Result<Vec<u8>, SignatureError> {
-    let block = rsa::public_op(key, signature).ok_or(SignatureError::Mismatch)?;
-    let digest_info = rsa::unpad_pkcs1(&block).ok_or(SignatureError::Mismatch)?;
-    match digest_info.split_at_checked(SHA256_DIGEST_INFO.len()) {
-        Some((prefix, digest)) if prefix == SHA256_DIGEST_INFO => Ok(digest.to_vec()),
-        _ => Err(SignatureError::Mismatch),
-    }
+/// Whether a recovered secret looks like one EventBridge makes: text (the SDK turns it into a
+/// Java `String`), visible ASCII, of a sane length. Random bytes never pass.
+fn secret_shaped(secret: &[u8]) -> bool {
+    (SECRET_MIN..=SECRET_MAX).contains(&secret.len())
+        && secret.iter().all(|b| (0x21..=0x7e).contains(b))
 }
 
 fn decode(base64: &str) -> Result<Vec<u8>, SignatureError> {
@@ -153,9 +158,9 @@ fn check_timestamp(headers: &HeaderMap, now_ms: i64) -> Result<(), SignatureErro
 /// The strings the signature may cover: `<url>\n` + header lines + body, with and without a
 /// final newline, with and without an empty token line when no token was sent. `second` is the
 /// header in the second line (the method for version 1).
-pub fn candidates(request: &InboundRequest, second: &str) -> Vec<Vec<u8>> {
+pub fn candidates(request: &InboundRequest, second: &str, trust_forwarded: bool) -> Vec<Vec<u8>> {
     let headers = &request.headers;
-    let mut lines = format!("{}\n", request_url(request));
+    let mut lines = format!("{}\n", request_url(request, trust_forwarded));
     for name in [HEADER_TIMESTAMP, second, HEADER_VERSION, HEADER_CERT_URL] {
         lines.push_str(&line(name, header(headers, name).unwrap_or_default()));
     }
@@ -183,12 +188,15 @@ fn line(name: &str, value: &str) -> String {
     format!("{name}: {value}\n")
 }
 
-/// The URL EventBridge was given: `<scheme>://<host><path>[?<query>]`, the scheme and host
-/// taken from `x-forwarded-proto`/`x-forwarded-host` behind a proxy (default https, `Host`).
-pub fn request_url(request: &InboundRequest) -> String {
+/// The URL EventBridge was given: `<scheme>://<host><path>[?<query>]`: https and `Host`, or,
+/// when the operator trusts a proxy in front (`inbound.trust_forwarded_headers`), the scheme and
+/// host from `x-forwarded-proto`/`x-forwarded-host`. Untrusted, those headers are any client's
+/// words and never bind the signature.
+pub fn request_url(request: &InboundRequest, trust_forwarded: bool) -> String {
     let headers = &request.headers;
-    let scheme = header(headers, "x-forwarded-proto").unwrap_or("https");
-    let host = header(headers, "x-forwarded-host")
+    let forwarded = |name| trust_forwarded.then(|| header(headers, name)).flatten();
+    let scheme = forwarded("x-forwarded-proto").unwrap_or("https");
+    let host = forwarded("x-forwarded-host")
         .or_else(|| header(headers, "host"))
         .unwrap_or_default();
     let mut url = format!("{scheme}://{host}{}", request.path);
@@ -229,7 +237,7 @@ mod tests {
             (HEADER_VERSION, "1.0"),
             (HEADER_CERT_URL, "https://c/x.pem"),
         ]);
-        let texts: Vec<String> = candidates(&request, HEADER_METHOD)
+        let texts: Vec<String> = candidates(&request, HEADER_METHOD, true)
             .into_iter()
             .map(|t| String::from_utf8(t).unwrap())
             .collect();
@@ -243,6 +251,34 @@ mod tests {
                 format!("{head}{{}}\n"),
             ]
         );
+    }
+
+    #[test]
+    fn forwarded_headers_bind_the_url_only_when_trusted() {
+        let request = request(&[
+            ("host", "relay.example"),
+            ("x-forwarded-proto", "http"),
+            ("x-forwarded-host", "attacker.example"),
+        ]);
+        assert_eq!(
+            request_url(&request, false),
+            "https://relay.example/cloudevents?x=1"
+        );
+        assert_eq!(
+            request_url(&request, true),
+            "http://attacker.example/cloudevents?x=1"
+        );
+    }
+
+    #[test]
+    fn recovered_secrets_must_be_visible_ascii_of_sane_length() {
+        assert!(secret_shaped(b"regrelay-temporary-secret-0001"));
+        assert!(!secret_shaped(b"short"));
+        assert!(!secret_shaped(&[b'a'; 257]));
+        assert!(!secret_shaped(b"has space inside"));
+        assert!(!secret_shaped(&[
+            0xc8, 0x79, 0xae, 0x02, 0x37, 0x5a, 0x23, 0xf8
+        ]));
     }
 
     #[test]
@@ -267,6 +303,7 @@ mod tests {
             verify: true,
             cert_hosts: vec![],
             token: Some(crate::config::Secret::new("t0k".to_owned())),
+            trust_forwarded: false,
         };
         let ok = request(&[(HEADER_TOKEN, "t0k")]);
         let other = request(&[(HEADER_TOKEN, "t0k2")]);

@@ -1,6 +1,7 @@
-//! The little DER reading the signature checks need: one element of a given tag at a time
-//! (definite, minimal lengths of at most two bytes, as certificates and keys use), and skipping
-//! an element whatever its tag. Shared by the X.509 walk (`signing`) and the RSA key parser.
+//! The little DER reading left after `rustls-webpki` parses certificates: one element of a given
+//! tag at a time (definite, minimal lengths of at most two bytes, as keys use), to split the
+//! `SubjectPublicKeyInfo` webpki hands back and to read the PKCS#1 `RSAPublicKey` (modulus and
+//! exponent) that version 1 Alibaba secrets need; `ring` exposes neither.
 
 /// Splits one DER element with `tag` off `input`: `(contents, rest)`. `None` for another tag, an
 /// indefinite, non-minimal or over-long length, or too few bytes.
@@ -26,10 +27,4 @@ pub(crate) fn element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
         len
     };
     input.split_at_checked(len)
-}
-
-/// What follows the element at the start of `input`, whatever its tag.
-pub(crate) fn skip(input: &[u8]) -> Option<&[u8]> {
-    let tag = *input.first()?;
-    element(input, tag).map(|(_, rest)| rest)
 }

@@ -1,14 +1,19 @@
 //! Signatures of senders that publish their signing certificate (Amazon SNS, Alibaba
-//! EventBridge): allowlisted certificate URLs, a small certificate cache, RSA public keys taken
-//! from X.509 certificates, and verification with `ring`.
+//! EventBridge): allowlisted certificate URLs, a small bounded certificate cache, RSA public keys
+//! taken from X.509 certificates (parsed by `rustls-webpki`), and verification with `ring`.
+//!
+//! A fetched certificate enters the cache only after a signature made with its key verified, so
+//! requests with bad signatures cannot fill it; the cache holds at most [`CACHE_CAPACITY`]
+//! certificates and drops the oldest beyond that.
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ring::signature::{self, UnparsedPublicKey};
+use rustls_pki_types::CertificateDer;
 
 use super::der;
 
@@ -36,6 +41,9 @@ pub enum SignatureError {
     /// The request is too old or from the future.
     #[error("timestamp outside the accepted window")]
     Stale,
+    /// The sender (an SNS topic) is not on the allowlist.
+    #[error("{0}")]
+    NotAllowed(String),
 }
 
 impl SignatureError {
@@ -50,7 +58,8 @@ impl SignatureError {
 }
 
 /// Whether `url` is https (or http to a loopback host) on a host matching one of `patterns`
-/// (`*` stands for exactly one DNS label; comparison is case-insensitive).
+/// (`*` stands for exactly one DNS label, `{region}` for one AWS region id such as `us-east-1`;
+/// comparison is case-insensitive).
 pub fn url_allowed(url: &str, patterns: &[String]) -> bool {
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return false;
@@ -60,58 +69,112 @@ pub fn url_allowed(url: &str, patterns: &[String]) -> bool {
     };
     let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1");
     let scheme_ok = parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback);
-    scheme_ok && patterns.iter().any(|p| host_matches(host, p))
+    let no_userinfo = parsed.username().is_empty() && parsed.password().is_none();
+    scheme_ok && no_userinfo && patterns.iter().any(|p| host_matches(host, p))
 }
 
 fn host_matches(host: &str, pattern: &str) -> bool {
     let host: Vec<&str> = host.split('.').collect();
     let pattern: Vec<&str> = pattern.trim().split('.').collect();
     host.len() == pattern.len()
-        && host
+        && host.iter().zip(&pattern).all(|(h, p)| match *p {
+            "*" => !h.is_empty(),
+            "{region}" => is_aws_region(h),
+            _ => h.eq_ignore_ascii_case(p),
+        })
+}
+
+/// An AWS region id: two letters, one or more lowercase words, a number (`us-east-1`,
+/// `us-gov-west-1`, `cn-northwest-1`, `eu-isoe-west-1`).
+fn is_aws_region(label: &str) -> bool {
+    let parts: Vec<&str> = label.split('-').collect();
+    let [country, middle @ .., number] = parts.as_slice() else {
+        return false;
+    };
+    country.len() == 2
+        && country.bytes().all(|b| b.is_ascii_lowercase())
+        && !middle.is_empty()
+        && middle
             .iter()
-            .zip(&pattern)
-            .all(|(h, p)| *p == "*" && !h.is_empty() || h.eq_ignore_ascii_case(p))
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && (1..=2).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Time allowed for a certificate or confirmation fetch.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest certificate body read.
+pub const MAX_CERTIFICATE_BYTES: usize = 64 * 1024;
+/// Most certificates kept in the cache.
+pub const CACHE_CAPACITY: usize = 32;
 
 /// The shared client for certificate and confirmation fetches (callers set [`FETCH_TIMEOUT`]).
 pub fn client() -> Result<&'static reqwest::Client, SignatureError> {
     crate::http::client().map_err(SignatureError::Fetch)
 }
 
-/// The RSA public key (PKCS#1 DER) of the certificate at `url`, fetched once per process.
-pub async fn public_key(url: &str, patterns: &[String]) -> Result<Arc<Vec<u8>>, SignatureError> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Vec<u8>>>>> = OnceLock::new();
+/// The cache: (URL, PKCS#1 key) pairs, oldest first.
+type Cache = Mutex<VecDeque<(String, Arc<Vec<u8>>)>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
+
+/// Runs `check` with the RSA public key (PKCS#1 DER) of the certificate at `url`: from the cache,
+/// else fetched (allowlisted hosts only). A fetched certificate is cached only when `check`
+/// succeeds with it.
+pub async fn verified<F>(url: &str, patterns: &[String], check: F) -> Result<(), SignatureError>
+where
+    F: FnOnce(&[u8]) -> Result<(), SignatureError>,
+{
     if !url_allowed(url, patterns) {
         return Err(SignatureError::HostNotAllowed(url.to_owned()));
     }
-    let cache = CACHE.get_or_init(Mutex::default);
-    if let Some(key) = cache.lock().ok().and_then(|c| c.get(url).cloned()) {
-        return Ok(key);
+    let cached = cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.iter().find(|(u, _)| u == url).map(|(_, k)| Arc::clone(k)));
+    if let Some(key) = cached {
+        return check(&key);
     }
-    let response = client()?
+    let key = fetch_key(url).await?;
+    check(&key)?;
+    if let Ok(mut cache) = cache().lock()
+        && !cache.iter().any(|(u, _)| u == url)
+    {
+        if cache.len() >= CACHE_CAPACITY {
+            cache.pop_front();
+        }
+        cache.push_back((url.to_owned(), Arc::new(key)));
+    }
+    Ok(())
+}
+
+/// Fetches a PEM certificate (bounded in time and size) and takes its RSA key.
+async fn fetch_key(url: &str) -> Result<Vec<u8>, SignatureError> {
+    let fetch = |e: reqwest::Error| SignatureError::Fetch(e.without_url().to_string());
+    let mut response = client()?
         .get(url)
         .timeout(FETCH_TIMEOUT)
         .send()
         .await
-        .map_err(|e| SignatureError::Fetch(e.to_string()))?;
+        .map_err(fetch)?;
     if !response.status().is_success() {
         return Err(SignatureError::Fetch(format!(
             "status {}",
             response.status()
         )));
     }
-    let pem = response
-        .text()
-        .await
-        .map_err(|e| SignatureError::Fetch(e.to_string()))?;
-    let key = Arc::new(rsa_key_from_pem(&pem).ok_or(SignatureError::Certificate)?);
-    if let Ok(mut cache) = cache.lock() {
-        cache.insert(url.to_owned(), key.clone());
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(fetch)? {
+        if body.len() + chunk.len() > MAX_CERTIFICATE_BYTES {
+            return Err(SignatureError::Certificate);
+        }
+        body.extend_from_slice(&chunk);
     }
-    Ok(key)
+    let pem = String::from_utf8(body).map_err(|_| SignatureError::Certificate)?;
+    rsa_key_from_pem(&pem).ok_or(SignatureError::Certificate)
 }
 
 /// Verifies an RSA PKCS#1 v1.5 signature (base64) over `message` with SHA-1 (`sha1`) or SHA-256.
@@ -152,8 +215,9 @@ pub fn verify_hmac_sha1(
 pub fn rsa_key_from_pem(pem: &str) -> Option<Vec<u8>> {
     let begin = "-----BEGIN CERTIFICATE-----";
     let start = pem.find(begin)? + begin.len();
-    let end = start + pem[start..].find("-----END CERTIFICATE-----")?;
-    let b64: String = pem[start..end]
+    let end = start + pem.get(start..)?.find("-----END CERTIFICATE-----")?;
+    let b64: String = pem
+        .get(start..end)?
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
@@ -161,28 +225,23 @@ pub fn rsa_key_from_pem(pem: &str) -> Option<Vec<u8>> {
     rsa_key_from_der(&der)
 }
 
-/// Walks `Certificate → tbsCertificate → subjectPublicKeyInfo → subjectPublicKey`.
-fn rsa_key_from_der(der: &[u8]) -> Option<Vec<u8>> {
-    let (cert, _) = der::element(der, 0x30)?;
-    let (mut tbs, _) = der::element(cert, 0x30)?;
-    if tbs.first() == Some(&0xa0) {
-        tbs = der::element(tbs, 0xa0)?.1; // [0] version
-    }
-    for _ in 0..5 {
-        // serialNumber, signature, issuer, validity, subject
-        tbs = der::skip(tbs)?;
-    }
-    let (spki, _) = der::element(tbs, 0x30)?;
-    let (algorithm, rest) = der::element(spki, 0x30)?;
+/// The certificate is parsed by `rustls-webpki` (strict X.509 v3 DER); of its
+/// `SubjectPublicKeyInfo` we read only the algorithm (must be rsaEncryption) and the key bits.
+pub fn rsa_key_from_der(der: &[u8]) -> Option<Vec<u8>> {
+    let der = CertificateDer::from(der);
+    let cert = webpki::EndEntityCert::try_from(&der).ok()?;
+    let spki = cert.subject_public_key_info();
+    let (spki, rest) = der::element(spki.as_ref(), 0x30)?;
+    let (algorithm, key) = der::element(spki, 0x30)?;
     const RSA_OID: [u8; 11] = [
         0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
     ];
-    if !algorithm.starts_with(&RSA_OID) {
+    if !rest.is_empty() || !algorithm.starts_with(&RSA_OID) {
         return None;
     }
-    let (bits, _) = der::element(rest, 0x03)?;
+    let (bits, rest) = der::element(key, 0x03)?;
     let (unused, key) = bits.split_first()?;
-    (*unused == 0).then(|| key.to_vec())
+    (*unused == 0 && rest.is_empty()).then(|| key.to_vec())
 }
 
 #[cfg(test)]
@@ -194,6 +253,10 @@ mod tests {
         let sns = vec!["sns.*.amazonaws.com".to_owned()];
         assert!(url_allowed(
             "https://sns.us-east-1.amazonaws.com/cert.pem",
+            &sns
+        ));
+        assert!(!url_allowed(
+            "https://user@sns.us-east-1.amazonaws.com/cert.pem",
             &sns
         ));
         assert!(!url_allowed(
@@ -215,6 +278,41 @@ mod tests {
             "http://10.0.0.1/c.pem",
             &["10.0.0.1".to_owned()]
         ));
+    }
+}
+
+#[cfg(test)]
+mod default_hosts {
+    use super::*;
+
+    fn allowed(url: &str) -> bool {
+        let defaults: Vec<String> = crate::config::DEFAULT_SNS_HOSTS.map(str::to_owned).to_vec();
+        url_allowed(url, &defaults)
+    }
+
+    #[test]
+    fn default_sns_hosts_are_real_sns_hosts_only() {
+        for good in [
+            "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-1.pem",
+            "https://sns.us-gov-west-1.amazonaws.com/c.pem",
+            "https://sns.cn-north-1.amazonaws.com.cn/c.pem",
+            "https://sns.eu-isoe-west-1.amazonaws.com/c.pem",
+            "https://sns.ap-southeast-5.amazonaws.com/c.pem",
+        ] {
+            assert!(allowed(good), "{good}");
+        }
+        for bad in [
+            // An S3 website host of a bucket named "sns" matched the old `sns.*.amazonaws.com`.
+            "https://sns.s3-website.amazonaws.com/c.pem",
+            "https://sns.s3.amazonaws.com/c.pem",
+            "https://sns.execute-api.amazonaws.com/c.pem",
+            "https://sns.us-east-1.amazonaws.com.evil.io/c.pem",
+            "https://sns.us-east-.amazonaws.com/c.pem",
+            "https://sns.useast-1.amazonaws.com/c.pem",
+            "http://sns.us-east-1.amazonaws.com/c.pem",
+        ] {
+            assert!(!allowed(bad), "{bad}");
+        }
     }
 }
 

@@ -8,9 +8,33 @@ use subtle::ConstantTimeEq;
 use crate::config::Inbound;
 use crate::reply::{InboundRequest, Reply};
 
-/// `Ok` when no secret is configured or the request presents one of the configured secrets.
+/// `Ok` when the platform authenticated the request, no secret is configured, or the request
+/// presents one of the configured secrets.
 pub fn check(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
-    if inbound.secrets.is_empty() {
+    if request.platform_authenticated {
+        return Ok(());
+    }
+    check_secrets(request, &inbound.secrets)
+}
+
+/// `Ok` when the request may read history: it presents a read secret; or no read secret is set
+/// and no sender secret either (a local setup with no secrets at all). With only sender secrets
+/// set, history stays closed: every sender holds those.
+pub fn check_read(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
+    if inbound.read_secrets.is_empty() {
+        if inbound.secrets.is_empty() {
+            return Ok(());
+        }
+        return Err(Reply::error(
+            StatusCode::FORBIDDEN,
+            "reading history needs inbound.read_secret, which is not configured",
+        ));
+    }
+    check_secrets(request, &inbound.read_secrets)
+}
+
+fn check_secrets(request: &InboundRequest, secrets: &[crate::config::Secret]) -> Result<(), Reply> {
+    if secrets.is_empty() {
         return Ok(());
     }
     let presented = bearer(request).or_else(|| query_token(request));
@@ -19,7 +43,7 @@ pub fn check(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
             "missing credentials: send Authorization: Bearer <secret> or ?access_token=<secret>",
         ));
     };
-    let ok = inbound.secrets.iter().fold(false, |found, secret| {
+    let ok = secrets.iter().fold(false, |found, secret| {
         found | bool::from(secret.expose().as_bytes().ct_eq(presented.as_bytes()))
     });
     if ok {

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::future::join_all;
+use futures_util::{StreamExt, stream};
 use rand::Rng;
 
 use super::Pipeline;
@@ -42,14 +42,20 @@ impl PairOutcome {
 
 impl Pipeline {
     /// Delivers every pair concurrently; returns one outcome per pair.
+    /// At most `delivery.concurrency` pairs are in flight at once.
     pub(super) async fn deliver_all(&self, routed: &[Routed]) -> Vec<PairOutcome> {
-        let deadline = Instant::now() + self.inner.config.delivery.budget;
-        let pairs = routed.iter().flat_map(|r| {
-            r.targets
-                .iter()
-                .map(move |&t| (r, &self.inner.config.targets[t]))
-        });
-        join_all(pairs.map(|(routed, target)| self.deliver_pair(routed, target, deadline))).await
+        let deadline = deadline_after(self.inner.config.delivery.budget);
+        let mut pending = Vec::new();
+        for r in routed {
+            for &t in &r.targets {
+                let target = &self.inner.config.targets[t];
+                pending.push(self.deliver_pair(r, target, deadline));
+            }
+        }
+        stream::iter(pending)
+            .buffer_unordered(self.inner.config.delivery.concurrency)
+            .collect()
+            .await
     }
 
     /// How long a claim lasts: the delivery budget plus the longest target timeout, so the last
@@ -62,7 +68,7 @@ impl Pipeline {
             .map(|t| t.kind.timeout())
             .max()
             .unwrap_or_default();
-        config.delivery.budget + longest
+        config.delivery.budget.saturating_add(longest)
     }
 
     /// Delivers one event to one target now, whatever the ledger says (redrive).
@@ -72,7 +78,7 @@ impl Pipeline {
         raw: &str,
         target: &Target,
     ) -> Attempt {
-        let deadline = Instant::now() + self.inner.config.delivery.budget;
+        let deadline = deadline_after(self.inner.config.delivery.budget);
         let previous = match self.inner.store.pair(&event.id, &target.name).await {
             Ok(pair) => pair.map_or(0, |p| p.attempts),
             Err(_) => 0,
@@ -82,7 +88,7 @@ impl Pipeline {
             raw: raw.to_owned(),
             targets: Vec::new(),
         };
-        self.attempt_until_settled(&routed, target, previous, deadline)
+        self.attempt_until_settled(&routed, target, previous, deadline, None)
             .await
             .1
     }
@@ -95,8 +101,8 @@ impl Pipeline {
     ) -> PairOutcome {
         let event_id = routed.event.id.clone();
         let lease = self.lease();
-        let previous = match self.inner.store.claim(&event_id, &target.name, lease).await {
-            Ok(Claim::Acquired { attempts }) => attempts,
+        let (previous, token) = match self.inner.store.claim(&event_id, &target.name, lease).await {
+            Ok(Claim::Acquired { attempts, token }) => (attempts, token),
             Ok(Claim::Delivered) => {
                 tracing::info!(event_id = %event_id, target = %target.name, "Already delivered; not sending again.");
                 return outcome(&event_id, target, DeliveryState::SkippedDuplicate, None);
@@ -121,7 +127,7 @@ impl Pipeline {
             }
         };
         let (state, last) = self
-            .attempt_until_settled(routed, target, previous, deadline)
+            .attempt_until_settled(routed, target, previous, deadline, Some(token))
             .await;
         outcome(&event_id, target, state, last.error)
     }
@@ -133,6 +139,7 @@ impl Pipeline {
         target: &Target,
         previous: u32,
         deadline: Instant,
+        fence: Option<i64>,
     ) -> (DeliveryState, Attempt) {
         let policy = self.inner.config.delivery;
         let mut tries = 0;
@@ -143,7 +150,11 @@ impl Pipeline {
                 raw: &routed.raw,
                 number: previous + tries,
             };
-            let attempt = self.inner.dispatcher.attempt(target, delivery).await;
+            let attempt = {
+                // Per-target bound across the process: one busy target cannot take every socket.
+                let _permit = self.target_permit(&target.name).await;
+                self.inner.dispatcher.attempt(target, delivery).await
+            };
             let wait = backoff(policy.backoff, tries, attempt.retry_after_secs);
             let state = match attempt.class {
                 AttemptClass::Delivered => DeliveryState::Delivered,
@@ -152,15 +163,25 @@ impl Pipeline {
             };
             let again = state == DeliveryState::FailedRetrying
                 && tries < policy.attempts
-                && Instant::now() + wait < deadline;
+                && Instant::now()
+                    .checked_add(wait)
+                    .is_some_and(|t| t < deadline);
             let lease = if again { Lease::Keep } else { Lease::Release };
             let recorded = self
                 .inner
                 .store
-                .record_attempt(&routed.event.id, &attempt, state, lease)
+                .record_attempt(&routed.event.id, &attempt, state, lease, fence)
                 .await;
-            if let Err(error) = recorded {
-                tracing::error!(%error, event_id = %routed.event.id, target = %target.name, "Could not record a delivery attempt.");
+            match recorded {
+                Ok(true) => {}
+                Ok(false) => {
+                    // Our claim expired and another caller took the pair over: stop here.
+                    tracing::warn!(event_id = %routed.event.id, target = %target.name, "The claim expired; the pair belongs to a newer delivery.");
+                    return (state, attempt);
+                }
+                Err(error) => {
+                    tracing::error!(%error, event_id = %routed.event.id, target = %target.name, "Could not record a delivery attempt.");
+                }
             }
             if state == DeliveryState::DeadLettered {
                 tracing::error!(event_id = %routed.event.id, target = %target.name, reason = attempt.error.as_deref().unwrap_or(""), "Dead-lettered: the target refused the event permanently.");
@@ -173,15 +194,30 @@ impl Pipeline {
     }
 }
 
-/// The wait before retry number `tries + 1`: the target's `Retry-After`, else `base × 2^(tries-1)`
-/// with ±25 % jitter.
+/// The wait before retry number `tries + 1`: the target's `Retry-After` (clamped), else
+/// `base × 2^(tries-1)` with ±25 % jitter.
 fn backoff(base: Duration, tries: u32, retry_after_secs: Option<u64>) -> Duration {
     if let Some(secs) = retry_after_secs {
-        return Duration::from_secs(secs);
+        return Duration::from_secs(secs).min(crate::dispatch::outcome::MAX_RETRY_AFTER);
     }
-    let exp = base.saturating_mul(1 << (tries - 1).min(10));
+    let exp = base.saturating_mul(1 << tries.saturating_sub(1).min(10));
     let jitter = rand::rng().random_range(0.75..=1.25);
     exp.mul_f64(jitter)
+}
+
+impl Pipeline {
+    /// A slot of `delivery.target_concurrency` for `target` (none to wait for if it is unknown).
+    async fn target_permit(&self, target: &str) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let semaphore = self.inner.target_slots.get(target)?;
+        semaphore.acquire().await.ok()
+    }
+}
+
+/// `now + budget`, or an hour from now if the budget is absurdly large.
+fn deadline_after(budget: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(budget)
+        .unwrap_or_else(|| now + Duration::from_secs(3600))
 }
 
 fn outcome(

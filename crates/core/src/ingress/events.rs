@@ -42,6 +42,11 @@ impl Pipeline {
                 .rejected(&mut reception, StatusCode::PAYLOAD_TOO_LARGE, &message)
                 .await;
         }
+        if let Some(message) = unsupported_encoding(&request.headers) {
+            return self
+                .rejected(&mut reception, StatusCode::UNSUPPORTED_MEDIA_TYPE, &message)
+                .await;
+        }
         let alibaba_signed = match self.check_alibaba(&request, &mut reception).await {
             Ok(signed) => signed,
             Err(reply) => return reply,
@@ -76,6 +81,16 @@ impl Pipeline {
             }
         };
         reception.format = Some(inbound.format.as_str().to_owned());
+        let cap = self.inner.config.inbound.max_events;
+        if inbound.events.len() > cap {
+            let message = format!(
+                "request carries {} events; the limit (inbound.max_events) is {cap}",
+                inbound.events.len()
+            );
+            return self
+                .rejected(&mut reception, StatusCode::PAYLOAD_TOO_LARGE, &message)
+                .await;
+        }
         if self.inner.config.inbound.alibaba.verify
             && !alibaba_signed
             && inbound
@@ -94,18 +109,10 @@ impl Pipeline {
         let mut routed = Vec::new();
         let mut ignored = 0usize;
         let mut seen = HashSet::new();
+        let mut validation = None;
         for parsed in &inbound.events {
             match normalize::classify(parsed) {
-                Classified::Validation { code, .. } => {
-                    reception.kind = "validation".into();
-                    let reply = handshake::event_grid_validation(code.as_deref());
-                    self.save_reception(&mut reception, reply.status).await;
-                    tracing::info!(
-                        status = reply.status.as_u16(),
-                        "Answered Event Grid subscription validation."
-                    );
-                    return reply;
-                }
+                Classified::Validation { code, .. } => validation = Some(code),
                 Classified::Deletion => ignored += 1,
                 Classified::Ignored { event_type } => {
                     tracing::debug!(event_type, "Ignored a non-registry event.");
@@ -122,7 +129,15 @@ impl Pipeline {
         }
         reception.event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
         let outcomes = self.deliver_all(&routed).await;
-        let reply = summarize(routed.len(), ignored, &outcomes);
+        let mut reply = summarize(routed.len(), ignored, &outcomes);
+        if let Some(code) = validation {
+            reply = validated(reply, code.as_deref(), routed.is_empty());
+            reception.kind = "validation".into();
+            tracing::info!(
+                status = reply.status.as_u16(),
+                "Answered Event Grid subscription validation."
+            );
+        }
         self.save_reception(&mut reception, reply.status).await;
         reply
     }
@@ -247,6 +262,37 @@ fn reception_for(request: &InboundRequest, keep_payload: bool) -> Reception {
         error: None,
         payload: keep_payload.then(|| String::from_utf8_lossy(&request.body).into_owned()),
     }
+}
+
+/// The reply to a batch holding a subscription validation event: the handshake's answer, once
+/// the batch's other events (if any, which Event Grid never mixes in, but a client may) are
+/// delivered; while any of them may still succeed on a retry, the retryable reply stands.
+fn validated(summary: Reply, code: Option<&str>, alone: bool) -> Reply {
+    let handshake = handshake::event_grid_validation(code);
+    if alone || !summary.status.is_success() || !handshake.status.is_success() {
+        return if summary.status.is_success() {
+            handshake
+        } else {
+            summary
+        };
+    }
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&summary.body).unwrap_or_else(|_| json!({}));
+    body["validationResponse"] = json!(code);
+    Reply::json(StatusCode::OK, &body)
+}
+
+/// Why a `Content-Encoding` cannot be read: compressed bodies are refused (415) rather than read
+/// as plain bytes or inflated past the body limit. `identity` and no header are fine.
+fn unsupported_encoding(headers: &http::HeaderMap) -> Option<String> {
+    let value = headers.get(http::header::CONTENT_ENCODING)?;
+    let text = value.to_str().unwrap_or("(not text)").trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("identity") {
+        return None;
+    }
+    Some(format!(
+        "Content-Encoding '{text}' is not accepted; send the body uncompressed"
+    ))
 }
 
 /// The sender's reply from the pairs' outcomes.

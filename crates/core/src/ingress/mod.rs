@@ -9,6 +9,7 @@ mod deliver;
 mod events;
 mod sns;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -47,6 +48,8 @@ struct Inner {
     store: Arc<Store>,
     /// When history was last purged (epoch ms).
     last_purge: AtomicI64,
+    /// Per target name, the deliveries it may receive at once (`delivery.target_concurrency`).
+    target_slots: HashMap<String, tokio::sync::Semaphore>,
 }
 
 /// How often expired history is purged.
@@ -57,7 +60,16 @@ impl Pipeline {
     /// and then at most hourly, whichever shell runs the pipeline.
     pub fn new(config: Config) -> Result<Self, PipelineError> {
         let store = Arc::new(Store::open(&config.store)?);
+        let target_slots = config
+            .targets
+            .iter()
+            .map(|t| {
+                let slots = tokio::sync::Semaphore::new(config.delivery.target_concurrency);
+                (t.name.clone(), slots)
+            })
+            .collect();
         let inner = Inner {
+            target_slots,
             config,
             dispatcher: Dispatcher::with_store(Arc::clone(&store)),
             store,
@@ -109,10 +121,14 @@ impl Pipeline {
 
     /// Deletes history older than the configured retention; returns how many events went.
     pub async fn purge_expired(&self) -> usize {
-        let retention = chrono::Duration::from_std(self.inner.config.retention)
-            .unwrap_or(chrono::Duration::days(3));
-        let cutoff =
-            (chrono::Utc::now() - retention).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        // Checked all the way: a retention of a billion days keeps everything, never panics.
+        let cutoff = chrono::Duration::from_std(self.inner.config.retention)
+            .ok()
+            .and_then(|retention| chrono::Utc::now().checked_sub_signed(retention));
+        let Some(cutoff) = cutoff else {
+            return 0;
+        };
+        let cutoff = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         match self.inner.store.purge_before(&cutoff).await {
             Ok(gone) => gone,
             Err(error) => {
@@ -140,7 +156,12 @@ impl Pipeline {
     async fn route(&self, request: InboundRequest) -> Reply {
         let path = normalize_path(&request.path);
         if HEALTH_PATHS.contains(&path) {
-            return Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ok" }));
+            return match request.method {
+                Method::GET | Method::HEAD => {
+                    Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
+                }
+                _ => method_not_allowed("GET, HEAD"),
+            };
         }
         let events_path = EVENT_PATHS.contains(&path);
         let trace_id = path
@@ -152,7 +173,11 @@ impl Pipeline {
                 &format!("no route for {path}: events go to /api/events"),
             );
         }
-        if let Err(reply) = auth::check(&request, &self.inner.config.inbound) {
+        if trace_id.is_some() {
+            if let Err(reply) = auth::check_read(&request, &self.inner.config.inbound) {
+                return reply;
+            }
+        } else if let Err(reply) = auth::check(&request, &self.inner.config.inbound) {
             return reply;
         }
         match (request.method.clone(), trace_id) {

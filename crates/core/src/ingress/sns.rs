@@ -16,6 +16,7 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 
 use super::Pipeline;
+use crate::config::SnsInbound;
 use crate::handshake::signing::{self, SignatureError};
 use crate::reply::{InboundRequest, Reply};
 use crate::schema::sns::{self, LambdaSnsEvent, SnsMessage};
@@ -41,10 +42,8 @@ impl Pipeline {
                 .await);
         };
         let config = &self.inner.config.inbound.sns;
-        if config.verify_signatures
-            && let Err(error) = verify(&message, &config.allowed_hosts).await
-        {
-            let text = format!("SNS signature not verified: {error}");
+        if let Err(error) = admit(&message, config).await {
+            let text = format!("SNS message refused: {error}");
             return Err(self.rejected(reception, error.status(), &text).await);
         }
         match message.kind() {
@@ -76,10 +75,8 @@ impl Pipeline {
         let config = &self.inner.config.inbound.sns;
         let mut inner = Vec::with_capacity(event.records.len());
         for record in &event.records {
-            if config.verify_signatures
-                && let Err(error) = verify(&record.sns, &config.allowed_hosts).await
-            {
-                let text = format!("SNS signature not verified: {error}");
+            if let Err(error) = admit(&record.sns, config).await {
+                let text = format!("SNS message refused: {error}");
                 return Some(Err(self.rejected(reception, error.status(), &text).await));
             }
             let body = record.sns.message.as_deref().unwrap_or_default();
@@ -146,6 +143,61 @@ fn message_request(outer: &InboundRequest, message: &str) -> InboundRequest {
     inner
 }
 
+/// Admits an SNS message: its topic on `inbound.sns_topics`, its `Timestamp` within
+/// `inbound.sns_max_age`, then (unless turned off) its signature.
+pub async fn admit(message: &SnsMessage<'_>, config: &SnsInbound) -> Result<(), SignatureError> {
+    let topic = message.topic_arn.as_deref().unwrap_or_default();
+    if !topic_allowed(topic, &config.topics) {
+        tracing::warn!(
+            topic,
+            "Refused an SNS message from a topic not in inbound.sns_topics."
+        );
+        return Err(SignatureError::NotAllowed(format!(
+            "topic '{topic}' is not in inbound.sns_topics"
+        )));
+    }
+    check_age(
+        message.timestamp.as_deref(),
+        config.max_age,
+        chrono::Utc::now(),
+    )?;
+    if config.verify_signatures {
+        verify(message, &config.allowed_hosts).await?;
+    }
+    Ok(())
+}
+
+/// Whether `topic` matches one of the ARN patterns (`*` = any run of characters within one
+/// `:`-separated field).
+pub fn topic_allowed(topic: &str, patterns: &[String]) -> bool {
+    let fields: Vec<&str> = topic.split(':').collect();
+    patterns.iter().any(|pattern| {
+        let wanted: Vec<&str> = pattern.trim().split(':').collect();
+        wanted.len() == fields.len()
+            && wanted
+                .iter()
+                .zip(&fields)
+                .all(|(p, f)| crate::filter::glob::Glob::new(p).matches(f))
+    })
+}
+
+/// The message's `Timestamp` must be at most `max_age` old (and not more than 5 minutes ahead).
+fn check_age(
+    timestamp: Option<&str>,
+    max_age: std::time::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), SignatureError> {
+    let text = timestamp.ok_or(SignatureError::Missing("Timestamp"))?;
+    let sent =
+        chrono::DateTime::parse_from_rfc3339(text.trim()).map_err(|_| SignatureError::Stale)?;
+    let age = now.signed_duration_since(sent);
+    let max = chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
+    if age > max || age < -chrono::Duration::minutes(5) {
+        return Err(SignatureError::Stale);
+    }
+    Ok(())
+}
+
 /// Verifies an SNS message's signature (version 1: SHA1withRSA, 2: SHA256withRSA).
 pub async fn verify(
     message: &SnsMessage<'_>,
@@ -165,6 +217,75 @@ pub async fn verify(
         .signing_cert_url
         .as_deref()
         .ok_or(SignatureError::Missing("SigningCertURL"))?;
-    let key = signing::public_key(url, allowed_hosts).await?;
-    signing::verify_rsa(&key, sha1, message.string_to_sign().as_bytes(), signature)
+    let text = message.string_to_sign();
+    signing::verified(url, allowed_hosts, |key| {
+        signing::verify_rsa(key, sha1, text.as_bytes(), signature)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_match_field_by_field() {
+        let allowed = vec![
+            "arn:aws:sns:*:123456789012:registry-*".to_owned(),
+            "arn:aws-cn:sns:cn-north-1:210987654321:ecr".to_owned(),
+        ];
+        assert!(topic_allowed(
+            "arn:aws:sns:us-east-1:123456789012:registry-events",
+            &allowed
+        ));
+        assert!(topic_allowed(
+            "arn:aws-cn:sns:cn-north-1:210987654321:ecr",
+            &allowed
+        ));
+        assert!(!topic_allowed(
+            "arn:aws:sns:us-east-1:999999999999:registry-events",
+            &allowed
+        ));
+        assert!(!topic_allowed(
+            "arn:aws:sns:us-east-1:123456789012:other",
+            &allowed
+        ));
+        assert!(!topic_allowed(
+            "arn:aws:sns:us-east-1:123456789012:registry-x:extra",
+            &allowed
+        ));
+        assert!(!topic_allowed("", &allowed));
+        assert!(!topic_allowed(
+            "arn:aws:sns:us-east-1:123456789012:registry-events",
+            &[]
+        ));
+    }
+
+    #[test]
+    fn old_messages_are_stale() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-04T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let hour = std::time::Duration::from_secs(3600);
+        assert_eq!(
+            check_age(Some("2026-12-04T11:30:00.000Z"), hour, now),
+            Ok(())
+        );
+        assert_eq!(
+            check_age(Some("2026-12-04T10:59:59Z"), hour, now),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            check_age(Some("2026-12-04T12:10:00Z"), hour, now),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            check_age(Some("yesterday"), hour, now),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            check_age(None, hour, now),
+            Err(SignatureError::Missing("Timestamp"))
+        );
+    }
 }

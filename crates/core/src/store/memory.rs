@@ -148,7 +148,10 @@ impl MemoryStore {
         let attempts = existing.map_or(0, |p| p.attempts);
         pair_mut(entry, target);
         entry.leases.insert(target.to_owned(), until);
-        Ok(Claim::Acquired { attempts })
+        Ok(Claim::Acquired {
+            attempts,
+            token: until,
+        })
     }
 
     pub(crate) fn record_attempt(
@@ -157,20 +160,24 @@ impl MemoryStore {
         attempt: &Attempt,
         state: DeliveryState,
         release: bool,
-    ) -> Result<(), StoreError> {
+        fence: Option<i64>,
+    ) -> Result<bool, StoreError> {
         let mut inner = self.lock()?;
         let Some(entry) = inner.events.get_mut(event_id) else {
-            return Ok(());
+            return Ok(false);
         };
+        entry.attempts.push(attempt.clone());
+        if fence.is_some_and(|token| entry.leases.get(&attempt.target) != Some(&token)) {
+            return Ok(false);
+        }
         if release {
             entry.leases.remove(&attempt.target);
         }
-        entry.attempts.push(attempt.clone());
         let pair = pair_mut(entry, &attempt.target);
         pair.attempts += 1;
         pair.state = state;
         pair.reason.clone_from(&attempt.error);
-        Ok(())
+        Ok(true)
     }
 
     pub(crate) fn set_state(

@@ -67,6 +67,9 @@ pub enum Claim {
     Acquired {
         /// Attempts already recorded for the pair.
         attempts: u32,
+        /// The claim's fencing token (its lease end, ms): [`Store::record_attempt`] with it
+        /// changes the pair only while this claim is the pair's current one.
+        token: i64,
     },
     /// The target already has the event: do not send again.
     Delivered,
@@ -148,14 +151,20 @@ impl Store {
     }
 
     /// Records an attempt and the pair's resulting state; [`Lease::Release`] ends the claim.
+    /// With a `fence` (the claim's token), the pair changes only if that claim is still the
+    /// pair's current one: a late write from a claim that expired and was taken over cannot
+    /// overwrite what the newer claim recorded. Returns whether the pair changed. Without a fence
+    /// (an explicit redrive) the write is unconditional.
     pub async fn record_attempt(
         &self,
         event_id: &str,
         attempt: &Attempt,
         state: DeliveryState,
         lease: Lease,
-    ) -> Result<(), StoreError> {
-        each!(self, s => s.record_attempt(event_id, attempt, state, lease == Lease::Release))
+        fence: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let release = lease == Lease::Release;
+        each!(self, s => s.record_attempt(event_id, attempt, state, release, fence))
     }
 
     /// Sets a pair's state without an attempt (and releases any claim).

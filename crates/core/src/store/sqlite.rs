@@ -158,6 +158,7 @@ impl SqliteStore {
         tx.commit().map_err(backend)?;
         Ok(Claim::Acquired {
             attempts: existing.map_or(0, |p| p.attempts),
+            token: until,
         })
     }
 
@@ -167,7 +168,8 @@ impl SqliteStore {
         attempt: &Attempt,
         state: DeliveryState,
         release: bool,
-    ) -> Result<(), StoreError> {
+        fence: Option<i64>,
+    ) -> Result<bool, StoreError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(backend)?;
         tx.execute(
@@ -175,14 +177,17 @@ impl SqliteStore {
             params![event_id, to_json(attempt)?],
         )
         .map_err(backend)?;
-        tx.execute(
-            "INSERT INTO pairs (event_id, target, state, attempts, reason) VALUES (?1, ?2, ?3, 1, ?4)
-             ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, attempts = attempts + 1, reason = ?4,
-             lease_until = CASE WHEN ?5 THEN NULL ELSE lease_until END",
-            params![event_id, attempt.target, state.as_str(), attempt.error, release],
-        )
-        .map_err(backend)?;
-        tx.commit().map_err(backend)
+        let changed = tx
+            .execute(
+                "INSERT INTO pairs (event_id, target, state, attempts, reason) VALUES (?1, ?2, ?3, 1, ?4)
+                 ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, attempts = attempts + 1, reason = ?4,
+                 lease_until = CASE WHEN ?5 THEN NULL ELSE lease_until END
+                 WHERE ?6 IS NULL OR lease_until = ?6",
+                params![event_id, attempt.target, state.as_str(), attempt.error, release, fence],
+            )
+            .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(changed == 1)
     }
 
     pub(crate) fn set_state(

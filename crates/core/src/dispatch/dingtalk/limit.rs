@@ -33,6 +33,9 @@ pub use shared::BudgetKey;
 
 /// Digested keys remembered per robot (to answer a sender's retry without sending again).
 const REMEMBERED: usize = 4096;
+/// Most events waiting for one robot's digests; beyond it events are refused for now
+/// ([`Admission::Full`]) and the sender's retry brings them back.
+pub const MAX_PENDING: usize = 1000;
 
 /// A robot's budget and how digests are gathered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +82,8 @@ pub enum Admission {
     Folded(oneshot::Receiver<Attempt>),
     /// Already delivered in an earlier digest.
     Delivered,
+    /// The robot's digest queue is full: try again later.
+    Full,
 }
 
 /// Budgets and pending digests of every robot, shared by all attempts of the process.
@@ -197,8 +202,14 @@ impl Limiter {
         let state = robots.entry(robot.local.clone()).or_default();
         let (tx, rx) = oneshot::channel();
         if let Some(pending) = state.pending.iter_mut().find(|p| p.key == key) {
+            if pending.waiters.len() >= MAX_PENDING {
+                return Admission::Full;
+            }
             pending.waiters.push(tx);
             return Admission::Folded(rx);
+        }
+        if state.pending.len() >= MAX_PENDING {
+            return Admission::Full;
         }
         state.pending.push(Pending {
             key,

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::{Dingtalk, MessageType};
-use crate::dispatch::message::{Style, TemplateError, View};
+use crate::dispatch::message::{Style, Syntax, TemplateError, View};
 use crate::event::RegistryEvent;
 
 /// Label of the actionCard's button.
@@ -17,15 +17,17 @@ pub fn render(robot: &Dingtalk, event: &RegistryEvent) -> Result<Value, Template
     let view = View::of(event);
     match (robot.message, view.link.as_deref()) {
         (MessageType::Text, _) => {
-            let text = robot.messages.body(Style::Text, &view)?;
+            let text = robot.messages.body(Style::Text, Syntax::Plain, &view)?;
             Ok(with_at(
                 robot,
                 json!({"msgtype": "text", "text": {"content": content(robot, &text, "\n")}}),
             ))
         }
         (MessageType::ActionCard, Some(link)) => {
-            let text = robot.messages.body(Style::Markdown, &view)?;
-            let title = robot.messages.builtin(Style::Title, &view)?;
+            let text = robot
+                .messages
+                .body(Style::Markdown, Syntax::Markdown, &view)?;
+            let title = robot.messages.builtin(Style::Title, Syntax::Plain, &view)?;
             Ok(json!({"msgtype": "actionCard", "actionCard": {
                 "title": titled(robot, &title),
                 "text": keyed(robot, &text, "\n\n"),
@@ -35,8 +37,10 @@ pub fn render(robot: &Dingtalk, event: &RegistryEvent) -> Result<Value, Template
             }}))
         }
         (MessageType::Markdown | MessageType::ActionCard, _) => {
-            let text = robot.messages.body(Style::Markdown, &view)?;
-            let title = robot.messages.builtin(Style::Title, &view)?;
+            let text = robot
+                .messages
+                .body(Style::Markdown, Syntax::Markdown, &view)?;
+            let title = robot.messages.builtin(Style::Title, Syntax::Plain, &view)?;
             Ok(markdown(robot, &title, &text))
         }
     }

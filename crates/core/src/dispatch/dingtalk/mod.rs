@@ -22,6 +22,9 @@ use crate::event::RegistryEvent;
 
 /// How long DingTalk blocks a robot that sent too fast.
 const THROTTLE_BLOCK: Duration = Duration::from_secs(600);
+/// Longest an event waits for the digest it was folded into before its attempt reports a
+/// retryable failure (within the default delivery budget, under Event Grid's 30 s).
+pub const DIGEST_WAIT: Duration = Duration::from_secs(20);
 
 /// A configured DingTalk robot.
 #[derive(Debug, Clone)]
@@ -111,12 +114,28 @@ impl Dispatcher {
                 self.note_throttle(robot, &attempt);
                 attempt
             }
-            Admission::Folded(reply) => reply.await.unwrap_or_else(|_| {
-                super::failed(
+            Admission::Folded(reply) => match tokio::time::timeout(DIGEST_WAIT, reply).await {
+                Ok(Ok(attempt)) => attempt,
+                Ok(Err(_)) => super::failed(
                     AttemptClass::Retryable,
                     "the digest carrying this event was not sent".into(),
-                )
-            }),
+                ),
+                // Still queued: the digest goes out later, and a retry finds it remembered.
+                Err(_) => super::failed(
+                    AttemptClass::Retryable,
+                    format!(
+                        "the robot's digest did not go out within {}s (DingTalk's 20-a-minute budget)",
+                        DIGEST_WAIT.as_secs()
+                    ),
+                ),
+            },
+            Admission::Full => super::failed(
+                AttemptClass::Retryable,
+                format!(
+                    "{} events already wait for this robot's digests",
+                    limit::MAX_PENDING
+                ),
+            ),
             Admission::Delivered => Attempt {
                 response_excerpt: Some("delivered earlier in a digest".into()),
                 ..super::blank()

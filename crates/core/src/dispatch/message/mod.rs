@@ -1,7 +1,11 @@
 //! Chat messages from templates: one language (minijinja) for every chat target, built-in
 //! templates per target style, and an operator's own template checked when the config loads.
+//!
+//! Each template is compiled once per [`Syntax`] (`<name>.<suffix>`), and every value it prints
+//! is escaped for that syntax (`escape`), so event fields cannot inject markup into a message.
 
 pub mod defaults;
+pub mod escape;
 pub mod view;
 
 use std::fmt;
@@ -9,6 +13,7 @@ use std::sync::Arc;
 
 use minijinja::Environment;
 
+pub use escape::Syntax;
 pub use view::View;
 
 use crate::event::{Action, RegistryEvent};
@@ -52,7 +57,8 @@ pub enum Style {
 }
 
 impl Style {
-    fn name(self) -> &'static str {
+    /// The built-in template's name.
+    pub fn name(self) -> &'static str {
         match self {
             Style::Title => "title",
             Style::Text => "text",
@@ -84,8 +90,7 @@ impl Messages {
     pub fn new(custom: Option<&str>) -> Result<Messages, TemplateError> {
         let mut env = base_environment().map_err(TemplateError::Syntax)?;
         if let Some(source) = custom {
-            env.add_template_owned(CUSTOM, source.to_owned())
-                .map_err(TemplateError::Syntax)?;
+            add_each_syntax(&mut env, CUSTOM, source).map_err(TemplateError::Syntax)?;
         }
         let messages = Messages {
             env: Arc::new(env),
@@ -97,35 +102,45 @@ impl Messages {
                 if name == CUSTOM && !messages.custom {
                     continue;
                 }
-                messages
-                    .render_named(name, &view)
-                    .map_err(|source| TemplateError::Sample {
-                        action: event.action.as_str(),
-                        source,
-                    })?;
+                for syntax in Syntax::ALL {
+                    messages
+                        .render_named(name, syntax, &view)
+                        .map_err(|source| TemplateError::Sample {
+                            action: event.action.as_str(),
+                            source,
+                        })?;
+                }
             }
         }
         Ok(messages)
     }
 
-    /// The target's main text: the operator's template if set, else the built-in `style`.
-    pub fn body(&self, style: Style, view: &View) -> Result<String, TemplateError> {
+    /// The target's main text in `syntax`: the operator's template if set, else the built-in
+    /// `style`.
+    pub fn body(&self, style: Style, syntax: Syntax, view: &View) -> Result<String, TemplateError> {
         let name = if self.custom { CUSTOM } else { style.name() };
-        self.render_named(name, view).map_err(TemplateError::Render)
+        self.render_named(name, syntax, view)
+            .map_err(TemplateError::Render)
     }
 
-    /// A built-in template, whatever the operator set.
-    pub fn builtin(&self, style: Style, view: &View) -> Result<String, TemplateError> {
-        self.render_named(style.name(), view)
+    /// A built-in template in `syntax`, whatever the operator set.
+    pub fn builtin(
+        &self,
+        style: Style,
+        syntax: Syntax,
+        view: &View,
+    ) -> Result<String, TemplateError> {
+        self.render_named(style.name(), syntax, view)
             .map_err(TemplateError::Render)
     }
 
     /// The digest of events folded by a rate limiter (markdown).
     pub fn digest(&self, events: &[RegistryEvent]) -> Result<String, TemplateError> {
         let views: Vec<View> = events.iter().map(View::of).collect();
+        let name = format!("digest.{}", Syntax::Markdown.suffix());
         let template = self
             .env
-            .get_template("digest")
+            .get_template(&name)
             .map_err(TemplateError::Render)?;
         template
             .render(minijinja::context! { events => views })
@@ -133,8 +148,15 @@ impl Messages {
             .map_err(TemplateError::Render)
     }
 
-    fn render_named(&self, name: &str, view: &View) -> Result<String, minijinja::Error> {
-        let template = self.env.get_template(name)?;
+    fn render_named(
+        &self,
+        name: &str,
+        syntax: Syntax,
+        view: &View,
+    ) -> Result<String, minijinja::Error> {
+        let template = self
+            .env
+            .get_template(&format!("{name}.{}", syntax.suffix()))?;
         Ok(template.render(view)?.trim().to_owned())
     }
 }
@@ -143,7 +165,15 @@ fn base_environment() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
-    env.add_filter("mrkdwn", escape_mrkdwn);
+    env.set_auto_escape_callback(escape::auto_escape);
+    env.set_formatter(escape::format);
+    // `{% include "summary" %}` inside `markdown.md` means `summary.md`.
+    env.set_path_join_callback(|name, parent| match parent.rsplit_once('.') {
+        Some((_, suffix)) if !name.contains('.') => format!("{name}.{suffix}").into(),
+        _ => name.into(),
+    });
+    env.add_filter("mrkdwn", escape::mrkdwn);
+    env.add_filter("code", escape::code);
     env.add_filter("short_digest", |digest: String| view::short_digest(&digest));
     for (name, source) in [
         ("title", defaults::TITLE),
@@ -153,16 +183,21 @@ fn base_environment() -> Result<Environment<'static>, minijinja::Error> {
         ("summary", defaults::SUMMARY),
         ("digest", defaults::DIGEST),
     ] {
-        env.add_template(name, source)?;
+        add_each_syntax(&mut env, name, source)?;
     }
     Ok(env)
 }
 
-/// Escapes the three characters Slack's `mrkdwn` reserves.
-fn escape_mrkdwn(text: String) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// Compiles `source` once per syntax, as `<name>.<suffix>`.
+fn add_each_syntax(
+    env: &mut Environment<'static>,
+    name: &str,
+    source: &str,
+) -> Result<(), minijinja::Error> {
+    for syntax in Syntax::ALL {
+        env.add_template_owned(format!("{name}.{}", syntax.suffix()), source.to_owned())?;
+    }
+    Ok(())
 }
 
 /// One fully populated event per action, for checking templates at load.
@@ -207,9 +242,11 @@ mod tests {
     fn built_ins_render_every_sample() {
         let messages = Messages::new(None).unwrap();
         let view = View::of(&samples()[0]);
-        let text = messages.body(Style::Markdown, &view).unwrap();
+        let text = messages
+            .body(Style::Markdown, Syntax::Markdown, &view)
+            .unwrap();
         assert!(text.starts_with("### Image pushed: team/app:v1"), "{text}");
-        assert!(text.contains("`0123456789ab`"), "{text}");
+        assert!(text.contains("- Digest: 0123456789ab"), "{text}");
     }
 
     #[test]
@@ -220,6 +257,9 @@ mod tests {
         assert!(filter.to_string().contains("unknown filter"), "{filter}");
         let fine = Messages::new(Some("{{ reference }} {{ event.size }}")).unwrap();
         let view = View::of(&samples()[1]);
-        assert_eq!(fine.body(Style::Text, &view).unwrap(), "team/app:v1 1");
+        assert_eq!(
+            fine.body(Style::Text, Syntax::Plain, &view).unwrap(),
+            "team/app:v1 1"
+        );
     }
 }

@@ -3,10 +3,18 @@
 //!
 //! EventBridge "encrypts" that secret with its RSA private key (Java `Cipher.getInstance("RSA")`,
 //! i.e. a PKCS#1 v1.5 block of type 1: `00 01 FF..FF 00 || secret`); the receiver undoes it with
-//! the public key from EventBridge's X.509 certificate. `ring` offers no such raw operation, so
-//! this module owns it: parsing the PKCS#1 `RSAPublicKey`, `s^e mod n` (Montgomery
-//! multiplication over `u64` limbs) and the unpadding. Nothing else: no certificate handling, no
-//! padding generation, no private-key operation, no signature verification.
+//! the public key from EventBridge's X.509 certificate.
+//!
+//! Why this is our own code: `ring` offers no raw public-key operation (only whole signature
+//! verifications, and none that hands back the signed message), and a bigint or `rsa` crate would
+//! grow the 2 MB Lambda package for about 250 lines. Everything else stays with the libraries:
+//! certificates are parsed by `rustls-webpki`, and version 2 signatures (plain RSA-SHA256) are
+//! verified by `ring`. This module owns only parsing the PKCS#1 `RSAPublicKey`, `s^e mod n`
+//! (Montgomery multiplication over `u64` limbs) and the strict type-1 unpadding.
+//!
+//! Only block type 1 is accepted. Type 2 (encryption padding) would let anyone forge a secret
+//! with the public key alone: raise random values to `e` until one reads as `00 02 …nonzero… 00 M`
+//! (about one try in 10^4–10^5) and `M` is a "secret" the forger knows.
 //!
 //! Not constant-time, by design: the key, the ciphertext and the recovered secret's padding are
 //! all public or attacker-supplied data, and no private key is involved.
@@ -149,30 +157,23 @@ pub fn public_op(key: &PublicKey, input: &[u8]) -> Option<Vec<u8>> {
     Some(limbs_to_be(&key.mont_mul(&acc, &one), key.len))
 }
 
-/// Recovers the message from a PKCS#1 v1.5 block of type 1 (`00 01 FF.. 00 M`) or type 2
-/// (`00 02 nonzero.. 00 M`), each with at least 8 padding bytes. `None` otherwise.
-pub fn unpad_pkcs1(block: &[u8]) -> Option<&[u8]> {
-    let [0, kind, rest @ ..] = block else {
+/// Recovers the message from a PKCS#1 v1.5 block of type 1: `00 01`, at least 8 `FF` bytes,
+/// `00`, then the message. `None` for any other block (type 2 above all, see the module header).
+pub fn unpad_type1(block: &[u8]) -> Option<&[u8]> {
+    let [0, 1, rest @ ..] = block else {
         return None;
     };
-    let separator = rest.iter().position(|&b| b == 0)?;
-    let padding = rest.get(..separator)?;
-    let padding_ok = match kind {
-        1 => padding.iter().all(|&b| b == 0xff),
-        // Type 2 padding is nonzero up to the separator by construction.
-        2 => true,
-        _ => false,
-    };
-    if !padding_ok || padding.len() < MIN_PADDING {
+    let separator = rest.iter().position(|&b| b != 0xff)?;
+    if separator < MIN_PADDING || rest[separator] != 0 {
         return None;
     }
     rest.get(separator + 1..)
 }
 
-/// `public_op` then `unpad_pkcs1`: the secret inside an EventBridge-style ciphertext.
+/// `public_op` then `unpad_type1`: the message inside an EventBridge-style ciphertext.
 pub fn recover(key: &PublicKey, ciphertext: &[u8]) -> Option<Vec<u8>> {
     let block = public_op(key, ciphertext)?;
-    unpad_pkcs1(&block).map(<[u8]>::to_vec)
+    unpad_type1(&block).map(<[u8]>::to_vec)
 }
 
 /// The magnitude of a non-negative, minimally encoded DER INTEGER's contents, without the sign

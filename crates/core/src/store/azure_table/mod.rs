@@ -114,6 +114,7 @@ impl AzureTableStore {
         .map(|outcome| match outcome {
             Ok(row) => Claim::Acquired {
                 attempts: row.pair.attempts,
+                token: until,
             },
             Err(claim) => claim,
         })
@@ -125,9 +126,16 @@ impl AzureTableStore {
         attempt: &Attempt,
         state: DeliveryState,
         release: bool,
-    ) -> Result<(), StoreError> {
+        fence: Option<i64>,
+    ) -> Result<bool, StoreError> {
         let written = self
             .update_pair(event_id, &attempt.target, |row| {
+                if fence
+                    .is_some_and(|token| row.as_ref().and_then(|r| r.lease_until) != Some(token))
+                {
+                    // A newer claim owns the pair; this late attempt is only logged.
+                    return Err(());
+                }
                 let mut next = row.unwrap_or_else(|| PairRow::pending(&attempt.target));
                 next.pair.attempts += 1;
                 next.pair.state = state;
@@ -138,13 +146,16 @@ impl AzureTableStore {
                 Ok::<_, ()>(next)
             })
             .await?;
-        let Ok(row) = written else { return Ok(()) };
+        let Ok(row) = written else {
+            tracing::warn!(target = %attempt.target, "A late attempt from an expired claim was not recorded.");
+            return Ok(false);
+        };
         let item = entity::entity(
             &key(event_id),
             &entity::attempt_row(&attempt.target, row.pair.attempts),
             entity::json_properties(attempt, &attempt.started_at)?,
         );
-        self.table().await?.replace(&item, None).await.map(|_| ())
+        self.table().await?.replace(&item, None).await.map(|_| true)
     }
 
     pub(crate) async fn set_state(

@@ -46,6 +46,7 @@ impl DynamoDbStore {
                         .unwrap_or(0);
                     return Ok(Claim::Acquired {
                         attempts: u32::try_from(attempts).unwrap_or(0),
+                        token: until,
                     });
                 }
                 Err(CallError::ConditionFailed(Some(old))) => Some(old),
@@ -71,7 +72,8 @@ impl DynamoDbStore {
         attempt: &Attempt,
         state: DeliveryState,
         release: bool,
-    ) -> Result<(), StoreError> {
+        fence: Option<i64>,
+    ) -> Result<bool, StoreError> {
         let mut set = "SET #st = :state, #at = if_not_exists(#at, :zero) + :one, #ex = if_not_exists(#ex, :exp)".to_owned();
         let mut remove = Vec::new();
         match &attempt.error {
@@ -83,6 +85,9 @@ impl DynamoDbStore {
         }
         if !remove.is_empty() {
             set.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        if fence.is_some() {
+            set.push_str(" IF #ls = :token");
         }
         let expires = self.expiry_from_now();
         let body = item::update(
@@ -96,9 +101,17 @@ impl DynamoDbStore {
                 (":one", n(1)),
                 (":exp", n(expires)),
                 (":reason", s(attempt.error.as_deref().unwrap_or(""))),
+                (":token", n(fence.unwrap_or_default())),
             ],
         );
-        let reply = self.client.call("UpdateItem", &body).await?;
+        let reply = match self.client.call("UpdateItem", &body).await {
+            Ok(reply) => reply,
+            Err(CallError::ConditionFailed(_)) => {
+                tracing::warn!(target = %attempt.target, "A late attempt from an expired claim was not recorded.");
+                return Ok(false);
+            }
+            Err(CallError::Store(e)) => return Err(e),
+        };
         let seq = reply
             .get("Attributes")
             .and_then(|a| get_n(a, "attempts"))
@@ -108,6 +121,7 @@ impl DynamoDbStore {
             "json": s(&to_json(attempt)?), "expires_at": n(expires)
         }))
         .await
+        .map(|()| true)
     }
 
     pub(crate) async fn set_state(

@@ -57,13 +57,14 @@ impl DynamoDbStore {
 
     pub(crate) async fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
         let today = chrono::Utc::now().date_naive();
-        let retention_days = i64::try_from(self.retention.as_secs() / 86_400).unwrap_or(0);
+        let retention_days = self.retention.as_secs() / 86_400;
         let oldest = filter
             .since
             .as_deref()
             .and_then(|since| since.get(..10))
             .and_then(|day| chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
-            .unwrap_or(today - chrono::Duration::days(retention_days + 2));
+            .or_else(|| today.checked_sub_days(chrono::Days::new(retention_days.saturating_add(2))))
+            .unwrap_or(chrono::NaiveDate::MIN);
         let limit = filter.limit.max(1);
         let mut rows = Vec::new();
         let mut day = today;
@@ -129,7 +130,10 @@ impl DynamoDbStore {
         };
         let mut gone = 0;
         for back in 0..=PURGE_LOOKBACK_DAYS {
-            let day_pk = item::day_pk(&(cutoff_day - chrono::Duration::days(back)).to_string());
+            let Some(day) = cutoff_day.checked_sub_days(chrono::Days::new(back as u64)) else {
+                break;
+            };
+            let day_pk = item::day_pk(&day.to_string());
             let body = json!({
                 "TableName": self.table,
                 "KeyConditionExpression": "pk = :pk AND sk < :cutoff",

@@ -62,6 +62,10 @@ async fn attempt(limiter: Arc<Limiter>, sent: Sent, id: usize, class: AttemptCla
             class: AttemptClass::Delivered,
             ..crate::dispatch::blank()
         },
+        Admission::Full => Attempt {
+            class: AttemptClass::Retryable,
+            ..crate::dispatch::blank()
+        },
     }
 }
 

@@ -269,31 +269,35 @@ fn recover_rejects_tampering() {
 #[test]
 fn unpad() {
     let ff = [0xff; 8];
-    assert_eq!(unpad_pkcs1(&block(1, &ff, b"hi")), Some(&b"hi"[..]));
-    assert_eq!(unpad_pkcs1(&block(1, &[0xff; 100], b"")), Some(&b""[..]));
+    assert_eq!(unpad_type1(&block(1, &ff, b"hi")), Some(&b"hi"[..]));
+    assert_eq!(unpad_type1(&block(1, &[0xff; 100], b"")), Some(&b""[..]));
     let random = [7, 1, 0xff, 9, 200, 3, 3, 42];
-    assert_eq!(unpad_pkcs1(&block(2, &random, b"hi")), Some(&b"hi"[..]));
-    assert_eq!(unpad_pkcs1(&block(2, &[1; 7], b"hi")), None);
-    assert_eq!(unpad_pkcs1(&block(1, &[0xff; 7], b"hi")), None);
     assert_eq!(
-        unpad_pkcs1(&block(
+        unpad_type1(&block(2, &random, b"hi")),
+        None,
+        "type 2 lets anyone with the public key forge a secret"
+    );
+    assert_eq!(unpad_type1(&block(2, &[1; 7], b"hi")), None);
+    assert_eq!(unpad_type1(&block(1, &[0xff; 7], b"hi")), None);
+    assert_eq!(
+        unpad_type1(&block(
             1,
             &[0xff, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
             b"x"
         )),
         None
     );
-    assert_eq!(unpad_pkcs1(&block(1, &random, b"hi")), None);
-    assert_eq!(unpad_pkcs1(&block(0, &ff, b"hi")), None);
-    assert_eq!(unpad_pkcs1(&block(3, &ff, b"hi")), None);
+    assert_eq!(unpad_type1(&block(1, &random, b"hi")), None);
+    assert_eq!(unpad_type1(&block(0, &ff, b"hi")), None);
+    assert_eq!(unpad_type1(&block(3, &ff, b"hi")), None);
     let mut leading = block(1, &ff, b"hi");
     leading[0] = 1;
-    assert_eq!(unpad_pkcs1(&leading), None);
+    assert_eq!(unpad_type1(&leading), None);
     assert_eq!(
-        unpad_pkcs1(&[0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+        unpad_type1(&[0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
         None
     );
-    assert_eq!(unpad_pkcs1(&[0, 1]), None);
-    assert_eq!(unpad_pkcs1(&[0]), None);
-    assert_eq!(unpad_pkcs1(&[]), None);
+    assert_eq!(unpad_type1(&[0, 1]), None);
+    assert_eq!(unpad_type1(&[0]), None);
+    assert_eq!(unpad_type1(&[]), None);
 }
