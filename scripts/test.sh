@@ -31,6 +31,9 @@ export REGRELAY_REQUIRE_EMULATORS=1
 echo "== cargo test"
 cargo test --workspace --locked
 
+echo "== fuzz smoke (each target briefly; long runs: scripts/fuzz.sh run N)"
+bash scripts/fuzz.sh smoke
+
 if ! $rust_only; then
   echo "== infra checks"
   bash scripts/check-infra.sh

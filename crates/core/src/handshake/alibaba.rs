@@ -22,6 +22,9 @@
 
 pub mod rsa;
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderMap;
@@ -91,7 +94,7 @@ pub fn verify_with_key(
     if let Some(signature) = header(headers, HEADER_SIGNATURE) {
         let encrypted =
             header(headers, HEADER_SECRET).ok_or(SignatureError::Missing(HEADER_SECRET))?;
-        let key = rsa::PublicKey::from_pkcs1_der(pkcs1).ok_or(SignatureError::Certificate)?;
+        let key = parsed_key(pkcs1).ok_or(SignatureError::Certificate)?;
         let secret = rsa::recover(&key, &decode(encrypted)?).ok_or(SignatureError::Mismatch)?;
         if !secret_shaped(&secret) {
             return Err(SignatureError::Mismatch);
@@ -110,6 +113,32 @@ pub fn verify_with_key(
         .flat_map(|second| candidates(request, second, trust_forwarded))
         .any(|text| key.verify(&text, &signature).is_ok());
     matches.then_some(()).ok_or(SignatureError::Mismatch)
+}
+
+/// Most parsed keys kept (EventBridge signs with one certificate per region).
+const PARSED_KEYS: usize = 8;
+
+/// The key of `pkcs1`, parsed once: parsing computes `R² mod n`, the costly part of a check.
+fn parsed_key(pkcs1: &[u8]) -> Option<Arc<rsa::PublicKey>> {
+    type Keys = Mutex<VecDeque<(Vec<u8>, Arc<rsa::PublicKey>)>>;
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    let keys = KEYS.get_or_init(Mutex::default);
+    let cached = keys.lock().ok().and_then(|k| {
+        k.iter()
+            .find(|(der, _)| der.as_slice() == pkcs1)
+            .map(|(_, key)| Arc::clone(key))
+    });
+    if cached.is_some() {
+        return cached;
+    }
+    let key = Arc::new(rsa::PublicKey::from_pkcs1_der(pkcs1)?);
+    if let Ok(mut keys) = keys.lock() {
+        if keys.len() >= PARSED_KEYS {
+            keys.pop_front();
+        }
+        keys.push_back((pkcs1.to_vec(), Arc::clone(&key)));
+    }
+    Some(key)
 }
 
 /// Whether a recovered secret looks like one EventBridge makes: text (the SDK turns it into a

@@ -9,7 +9,7 @@ pub mod escape;
 pub mod view;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use minijinja::Environment;
 
@@ -85,10 +85,17 @@ impl fmt::Debug for Messages {
 }
 
 impl Messages {
-    /// Compiles the built-ins and `custom`, then renders `custom` against a sample event of
-    /// every kind so that mistakes surface at load, not at the first delivery.
+    /// The built-ins (compiled once per process, checked by this module's tests) plus `custom`,
+    /// compiled and rendered against a sample event of every kind so that mistakes surface at
+    /// load, not at the first delivery.
     pub fn new(custom: Option<&str>) -> Result<Messages, TemplateError> {
-        let mut env = base_environment().map_err(TemplateError::Syntax)?;
+        static BUILT_INS: OnceLock<Result<Environment<'static>, String>> = OnceLock::new();
+        let base = BUILT_INS.get_or_init(|| base_environment().map_err(|e| e.to_string()));
+        let mut env = match base {
+            Ok(env) => env.clone(),
+            // Built-ins that do not compile are a bug the unit tests catch; say so plainly.
+            Err(_) => base_environment().map_err(TemplateError::Syntax)?,
+        };
         if let Some(source) = custom {
             add_each_syntax(&mut env, CUSTOM, source).map_err(TemplateError::Syntax)?;
         }
@@ -96,20 +103,18 @@ impl Messages {
             env: Arc::new(env),
             custom: custom.is_some(),
         };
+        if !messages.custom {
+            return Ok(messages);
+        }
         for event in samples() {
             let view = View::of(&event);
-            for name in [CUSTOM, "title", "text", "markdown", "slack", "summary"] {
-                if name == CUSTOM && !messages.custom {
-                    continue;
-                }
-                for syntax in Syntax::ALL {
-                    messages
-                        .render_named(name, syntax, &view)
-                        .map_err(|source| TemplateError::Sample {
-                            action: event.action.as_str(),
-                            source,
-                        })?;
-                }
+            for syntax in Syntax::ALL {
+                messages
+                    .render_named(CUSTOM, syntax, &view)
+                    .map_err(|source| TemplateError::Sample {
+                        action: event.action.as_str(),
+                        source,
+                    })?;
             }
         }
         Ok(messages)
@@ -247,6 +252,32 @@ mod tests {
             .unwrap();
         assert!(text.starts_with("### Image pushed: team/app:v1"), "{text}");
         assert!(text.contains("- Digest: 0123456789ab"), "{text}");
+    }
+
+    #[test]
+    fn built_ins_render_every_sample_in_every_syntax() {
+        let messages = Messages::new(None).unwrap();
+        for event in samples() {
+            let view = View::of(&event);
+            for style in [
+                Style::Title,
+                Style::Text,
+                Style::Markdown,
+                Style::Slack,
+                Style::Summary,
+            ] {
+                for syntax in Syntax::ALL {
+                    let text = messages.builtin(style, syntax, &view).unwrap();
+                    assert!(
+                        !text.is_empty(),
+                        "{} {style:?} {syntax:?}",
+                        event.action.as_str()
+                    );
+                }
+            }
+        }
+        let digest = messages.digest(&samples()).unwrap();
+        assert!(digest.contains("4 registry events"), "{digest}");
     }
 
     #[test]

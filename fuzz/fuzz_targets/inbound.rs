@@ -1,0 +1,63 @@
+//! Format detection and every inbound parser: the body with each content type and sender
+//! header a request can carry, then classification and normalization of every event found, the
+//! SNS envelopes (HTTP and Lambda `Records`) and the time parser.
+#![no_main]
+
+use http::{HeaderMap, HeaderValue};
+use libfuzzer_sys::fuzz_target;
+use regrelay_core::normalize::classify;
+use regrelay_core::schema::{self, sns};
+
+/// Header sets a sender might use; the first input byte picks one.
+const SHAPES: [&[(&str, &str)]; 8] = [
+    &[],
+    &[("content-type", "application/json")],
+    &[("content-type", "application/cloudevents+json")],
+    &[("content-type", "application/cloudevents-batch+json")],
+    &[
+        ("ce-specversion", "1.0"),
+        ("ce-id", "x"),
+        ("ce-type", "Microsoft.ContainerRegistry.ImagePushed"),
+        ("ce-source", "/s"),
+        ("content-type", "application/json"),
+    ],
+    &[(
+        "content-type",
+        "application/vnd.docker.distribution.events.v2+json",
+    )],
+    &[
+        ("x-harbor-event", "PUSH_ARTIFACT"),
+        ("content-type", "application/json"),
+    ],
+    &[
+        ("x-amz-sns-message-type", "Notification"),
+        ("content-type", "text/plain"),
+    ],
+];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
+    let mut headers = HeaderMap::new();
+    for (name, value) in SHAPES[usize::from(pick) % SHAPES.len()] {
+        headers.insert(*name, HeaderValue::from_static(value));
+    }
+    if let Ok(inbound) = schema::parse(&headers, body) {
+        for parsed in &inbound.events {
+            let _ = classify(parsed);
+        }
+    }
+    if let Ok(message) = sns::SnsMessage::parse(body) {
+        let _ = message.string_to_sign();
+        let _ = message.is_sns();
+    }
+    if let Some(event) = sns::LambdaSnsEvent::detect(body) {
+        for record in &event.records {
+            let _ = record.sns.string_to_sign();
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(body) {
+        let _ = regrelay_core::time::normalize(text);
+    }
+});

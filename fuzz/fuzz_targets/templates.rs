@@ -1,0 +1,33 @@
+//! Template rendering: an operator's template compiled and rendered for every syntax against the
+//! sample events (what the config load does), and event text escaped for every chat syntax.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use regrelay_core::dispatch::message::{Messages, Style, Syntax, View};
+use regrelay_core::event::{Action, RegistryEvent, Schema};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for syntax in Syntax::ALL {
+        let escaped = syntax.escape(text);
+        assert!(!escaped.contains('\n'), "a value cannot start a line");
+        let _ = syntax.code(text);
+    }
+    let mut event = RegistryEvent::new("fuzz", "ImagePushed", Action::Push, Schema::EventGrid);
+    event.tag = Some(text.to_owned());
+    event.time_raw = Some(text.to_owned());
+    event.actor = Some(text.to_owned());
+    let view = View::of(&event);
+    if let Ok(messages) = Messages::new(Some(text)) {
+        for syntax in Syntax::ALL {
+            let _ = messages.body(Style::Markdown, syntax, &view);
+        }
+    }
+    if let Ok(messages) = Messages::new(None) {
+        let _ = messages.builtin(Style::Markdown, Syntax::Markdown, &view);
+        let _ = messages.builtin(Style::Slack, Syntax::Slack, &view);
+        let _ = messages.builtin(Style::Text, Syntax::Plain, &view);
+    }
+});
