@@ -13,6 +13,10 @@ fn env() -> HashMap<String, String> {
         ("AzureWebJobsStorage", "UseDevelopmentStorage=true"),
         ("REGRELAY_TABLE", "regrelay"),
         ("REGRELAY_DYNAMODB_TABLE", "regrelay-ledger"),
+        (
+            "REGRELAY_SNS_TOPICS",
+            "arn:aws:sns:us-east-1:123456789012:ecr-events",
+        ),
         ("AWS_REGION", "eu-west-1"),
         ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
         (

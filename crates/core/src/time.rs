@@ -181,3 +181,64 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Round trips: any instant written as senders write it reads back as the same instant, and
+    //! the fast path renders exactly what the full parse renders.
+
+    use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+    use proptest::prelude::*;
+
+    /// Instants between 1970 and 2200, with nanoseconds.
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        (0i64..7_258_118_400, 0u32..1_000_000_000)
+            .prop_map(|(secs, nanos)| DateTime::from_timestamp(secs, nanos).unwrap())
+    }
+
+    proptest! {
+        #[test]
+        fn rfc3339_in_utc_is_rendered_as_it_was_written(t in instant()) {
+            let written = t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            prop_assert_eq!(super::normalize(&written), Some(written));
+        }
+
+        #[test]
+        fn any_offset_and_fraction_reads_back_as_the_same_instant(
+            t in instant(),
+            offset_minutes in -14 * 60i32..14 * 60,
+            digits in 0usize..10,
+        ) {
+            let zone = FixedOffset::east_opt(offset_minutes * 60).unwrap();
+            let local = t.with_timezone(&zone).to_rfc3339_opts(SecondsFormat::Nanos, false);
+            // Keep `digits` fraction digits (0 drops the fraction and its dot).
+            let (head, rest) = local.split_once('.').unwrap();
+            let (fraction, zone_text) = rest.split_at(9);
+            let written = if digits == 0 {
+                format!("{head}{zone_text}")
+            } else {
+                format!("{head}.{}{zone_text}", &fraction[..digits])
+            };
+            let read = super::normalize(&written).and_then(|n| super::parse(&n));
+            let expected = super::parse(&written);
+            prop_assert!(expected.is_some(), "{}", written);
+            prop_assert_eq!(read, expected);
+            let truncated = t.timestamp_subsec_nanos() / 10u32.pow(9 - digits as u32) * 10u32.pow(9 - digits as u32);
+            prop_assert_eq!(expected.unwrap().timestamp_subsec_nanos(), truncated);
+            prop_assert_eq!(expected.unwrap().timestamp(), t.timestamp());
+        }
+
+        #[test]
+        fn the_fast_path_agrees_with_the_full_parse(t in instant(), digits in 0usize..10) {
+            let nanos = t.to_rfc3339_opts(SecondsFormat::Nanos, true);
+            let (head, rest) = nanos.split_once('.').unwrap();
+            let written = if digits == 0 {
+                format!("{head}Z")
+            } else {
+                format!("{head}.{}Z", &rest[..digits])
+            };
+            let full = super::parse(&written).map(|p| p.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+            prop_assert_eq!(super::utc_fast_path(&written), full);
+        }
+    }
+}

@@ -219,6 +219,7 @@ resource "aws_lambda_function" "fn" {
       REGRELAY_CONFIG         = "/var/task/regrelay.toml"
       REGRELAY_INBOUND_SECRET = local.inbound_secret
       REGRELAY_DYNAMODB_TABLE = aws_dynamodb_table.ledger.name
+      REGRELAY_SNS_TOPICS     = join(",", var.sns_topic_arns)
       RUST_LOG                = var.log_level
     })
   }

@@ -364,7 +364,7 @@ impl raw::RawInbound {
                 "must be positive",
             ));
         }
-        let sns = self.sns()?;
+        let sns = self.sns(env)?;
         let alibaba = self.alibaba(env)?;
         Ok(Inbound {
             secrets,
@@ -418,7 +418,7 @@ impl raw::RawInbound {
         })
     }
 
-    fn sns(&self) -> Result<SnsInbound, ConfigError> {
+    fn sns(&self, env: &dyn Env) -> Result<SnsInbound, ConfigError> {
         let default = SnsInbound::default();
         let allowed_hosts = self
             .sns_allowed_hosts
@@ -430,8 +430,19 @@ impl raw::RawInbound {
                 "host patterns must not be empty",
             ));
         }
-        let topics = self.sns_topics.clone().unwrap_or_default();
-        if let Some(bad) = topics.iter().find(|t| !t.trim().starts_with("arn:")) {
+        // Entries may be `${env:NAME}` holding a comma-separated list (Terraform sets one).
+        let mut topics = Vec::new();
+        for entry in self.sns_topics.iter().flatten() {
+            let expanded = secret::expand(entry, "inbound.sns_topics", env)?;
+            topics.extend(
+                expanded
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        if let Some(bad) = topics.iter().find(|t| !t.starts_with("arn:")) {
             return Err(ConfigError::invalid(
                 "inbound.sns_topics",
                 format!(

@@ -77,7 +77,7 @@ pub struct RawInbound {
     pub max_events: Option<usize>,
     /// SNS topic ARNs (`*` = any run of characters within one ARN field) whose messages are
     /// accepted and whose subscriptions are confirmed. Required for SNS traffic: without it every
-    /// SNS message gets 403.
+    /// SNS message gets 403. An entry may be `${env:NAME}` holding a comma-separated list.
     pub sns_topics: Option<Vec<String>>,
     /// Oldest SNS message accepted, by its `Timestamp` (default `1h`).
     pub sns_max_age: Option<String>,

@@ -283,4 +283,6 @@ impl fmt::Display for Operator {
 mod operands;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
