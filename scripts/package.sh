@@ -163,7 +163,11 @@ package_lambda() {
   install -m 0644 config/lambda.example.toml "$stage/regrelay.toml"
 
   make_zip "$stage" "$DIST/regrelay-lambda.zip"
-  echo "regrelay-lambda.zip architecture: ${arch} (set terraform variable architecture = \"${arch}\")"
+  # Terraform reads the architecture from here (infra/terraform/aws: var.architecture unset),
+  # and refuses to plan a function whose architecture differs from its package's.
+  printf '{"architecture": "%s", "zip_sha256": "%s"}\n' "$arch" \
+    "$(sha256sum "$DIST/regrelay-lambda.zip" | cut -d' ' -f1)" > "$DIST/regrelay-lambda.manifest.json"
+  echo "regrelay-lambda.zip architecture: ${arch} (in dist/regrelay-lambda.manifest.json, which Terraform reads)"
   rm -rf "$stage"
 }
 

@@ -61,6 +61,45 @@ fn normalize_unwraps_sns_over_http_and_into_lambda() {
 }
 
 #[test]
+fn normalize_treats_sns_confirmations_as_handshakes_and_explains_unknown_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    for kind in ["SubscriptionConfirmation", "UnsubscribeConfirmation"] {
+        let path = dir.path().join(format!("{kind}.json"));
+        let message = serde_json::json!({
+            "Type": kind, "MessageId": "165545c9", "Token": "2336412f37",
+            "TopicArn": "arn:aws:sns:us-west-2:123456789012:MyTopic",
+            "Message": "You have chosen to subscribe to the topic arn:aws:sns:us-west-2:123456789012:MyTopic.",
+            "SubscribeURL": "https://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription",
+            "Timestamp": "2012-04-26T20:45:04.751Z", "SignatureVersion": "1",
+            "Signature": "EXAMPLE", "SigningCertURL": "https://sns.us-west-2.amazonaws.com/c.pem"
+        });
+        std::fs::write(&path, message.to_string()).unwrap();
+        let out = regrelay(&["normalize", "-v", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{kind}: {}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{kind}: nothing to print");
+        assert!(text(&out.stderr).contains(kind), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("handshake"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    let odd = dir.path().join("odd.json");
+    std::fs::write(&odd, r#"{"detail-type": "x", "push_data": {}}"#).unwrap();
+    let out = regrelay(&["normalize", odd.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    for why in [
+        "Amazon EventBridge (has 'detail-type' but no 'detail')",
+        "Docker Hub or Alibaba ACR webhooks (has 'push_data' but no 'repository')",
+        "Harbor (no 'event_data')",
+        "Amazon SNS (no 'TopicArn')",
+    ] {
+        assert!(error.contains(why), "{why} in {error}");
+    }
+}
+
+#[test]
 fn normalize_fails_clearly_on_garbage_and_accepts_doc_samples_when_lenient() {
     let sample = fixture_path("seeds/connected_registry.image_pushed.en.json");
     let out = regrelay(&["normalize", sample.to_str().unwrap()]);
@@ -235,5 +274,42 @@ async fn serve_send_and_show_the_trace() {
         text(&out.stdout).contains("aci-helloworld:v1"),
         "{}",
         text(&out.stdout)
+    );
+}
+
+#[test]
+fn send_says_in_plain_words_when_nothing_listens_or_tls_fails() {
+    let fixture = fixture_path("seeds/event_grid.image_pushed.de.json");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/api/events");
+    let out = regrelay(&["send", fixture.to_str().unwrap(), "--to", &url]);
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    assert!(
+        error.contains(&format!(
+            "nothing is listening on {url}; start `regrelay serve` first"
+        )),
+        "{error}"
+    );
+    assert!(
+        !error.contains("tcp connect error"),
+        "details only under -v: {error}"
+    );
+    let out = regrelay(&["send", "-v", fixture.to_str().unwrap(), "--to", &url]);
+    assert!(
+        text(&out.stderr).contains("Connection refused"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // https to a server that speaks plain http.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let plain = runtime.block_on(Receiver::start());
+    let url = format!("https://{}/api/events", plain.addr);
+    let out = regrelay(&["send", fixture.to_str().unwrap(), "--to", &url]);
+    assert!(
+        text(&out.stderr).contains("could not set up TLS"),
+        "{}",
+        text(&out.stderr)
     );
 }

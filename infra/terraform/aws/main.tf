@@ -198,6 +198,13 @@ resource "aws_iam_role_policy" "fn" {
 # ---------------------------------------------------------------------------
 # Function
 # ---------------------------------------------------------------------------
+# The architecture recorded with the package (a mismatch with var.architecture fails the plan).
+module "package" {
+  source       = "./modules/package"
+  package_path = var.package_path
+  architecture = var.architecture
+}
+
 resource "aws_lambda_function" "fn" {
   #checkov:skip=CKV_AWS_117:regrelay only calls public HTTPS webhooks (DingTalk, Teams, Slack) and DynamoDB; a VPC would add a NAT gateway for no isolation benefit.
   #checkov:skip=CKV_AWS_272:The zip is built by scripts/package.sh in CI and uploaded directly; there is no AWS Signer profile in this stack (add code_signing_config_arn when one exists).
@@ -208,7 +215,7 @@ resource "aws_lambda_function" "fn" {
   source_code_hash               = filebase64sha256(var.package_path)
   runtime                        = "provided.al2023"
   handler                        = "bootstrap"
-  architectures                  = [var.architecture]
+  architectures                  = [module.package.architecture]
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrency

@@ -16,12 +16,12 @@ variable "name" {
 }
 
 variable "architecture" {
-  description = "Lambda instruction set: \"arm64\" (Graviton, default) or \"x86_64\". It must match the bootstrap binary inside package_path (scripts/package.sh lambda --arch ...)."
+  description = "Lambda instruction set, \"arm64\" or \"x86_64\". Default (null): the architecture scripts/package.sh recorded in the manifest beside package_path (<zip>.manifest.json), else x86_64, the package script's default. A value that differs from the manifest fails the plan."
   type        = string
-  default     = "arm64"
+  default     = null
 
   validation {
-    condition     = contains(["arm64", "x86_64"], var.architecture)
+    condition     = var.architecture == null ? true : contains(["arm64", "x86_64"], var.architecture)
     error_message = "architecture must be \"arm64\" or \"x86_64\"."
   }
 }

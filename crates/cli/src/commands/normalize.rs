@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use regrelay_core::normalize::{Classified, classify};
 use regrelay_core::schema;
-use regrelay_core::schema::sns::{LambdaSnsEvent, SnsMessage};
+use regrelay_core::schema::sns::{self, LambdaSnsEvent, SnsMessage};
 
 /// Arguments of `normalize`.
 #[derive(Debug, clap::Args)]
@@ -44,6 +44,12 @@ pub fn normalize_file(args: &Args) -> anyhow::Result<Vec<String>> {
         body = crate::input::repair(&String::from_utf8_lossy(&body)).into_bytes();
     }
     let mut headers = crate::input::headers(args.content_type.as_deref())?;
+    if let Some(handshake) = sns_handshake(&body) {
+        if args.verbose {
+            eprintln!("{}: {handshake}: a handshake, no registry event", args.file);
+        }
+        return Ok(Vec::new());
+    }
     let messages = sns_messages(&body);
     if !messages.is_empty() {
         if args.verbose {
@@ -65,6 +71,20 @@ pub fn normalize_file(args: &Args) -> anyhow::Result<Vec<String>> {
         lines.extend(normalize_body(args, &headers, body)?);
     }
     Ok(lines)
+}
+
+/// For an SNS subscription or unsubscribe confirmation (by its shape: `Type`, `MessageId`,
+/// `TopicArn`), what it is, in words.
+fn sns_handshake(body: &[u8]) -> Option<String> {
+    let message = SnsMessage::parse(body).ok().filter(SnsMessage::is_sns)?;
+    let kind = message.kind();
+    let handshake = kind == sns::SUBSCRIPTION_CONFIRMATION || kind == sns::UNSUBSCRIBE_CONFIRMATION;
+    handshake.then(|| {
+        format!(
+            "SNS {kind} for topic {}",
+            message.topic_arn.as_deref().unwrap_or("(none)")
+        )
+    })
 }
 
 /// The messages of an SNS HTTP message or of SNS's Lambda `Records` event; empty for others.

@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use regrelay_core::normalize::{Classified, classify};
 use regrelay_core::schema::{self, Format};
 
@@ -22,6 +21,9 @@ pub struct Args {
     /// Accept documentation samples with trailing commas and `//` comments.
     #[arg(long)]
     pub lenient: bool,
+    /// On failure, also print the transport error's full chain.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// Runs the command; exits non-zero when the endpoint answers non-2xx.
@@ -48,10 +50,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if let Some(secret) = &args.secret {
             request = request.bearer_auth(secret);
         }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("sending to {}", args.to))?;
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) => {
+                let detail = chain(&error);
+                let mut message = plain_words(&error, &args.to);
+                if args.verbose {
+                    message.push_str(&format!("\n  detail: {detail}"));
+                } else {
+                    message.push_str(" (-v for the details)");
+                }
+                anyhow::bail!(message);
+            }
+        };
         let status = response.status();
         anyhow::Ok((status, response.text().await.unwrap_or_default()))
     })?;
@@ -61,6 +72,51 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// What went wrong, in the words a newcomer needs.
+fn plain_words(error: &reqwest::Error, url: &str) -> String {
+    let detail = chain(error).to_ascii_lowercase();
+    if error.is_builder() {
+        return format!("'{url}' is not a URL regrelay can send to");
+    }
+    if error.is_timeout() {
+        return format!("{url} did not answer within 60 s");
+    }
+    if error.is_connect() && detail.contains("refused") {
+        return format!("nothing is listening on {url}; start `regrelay serve` first");
+    }
+    let tls = [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "invalidcontenttype",
+    ];
+    if tls.iter().any(|word| detail.contains(word)) {
+        return format!(
+            "could not set up TLS with {url}: its certificate is not trusted here, or it does not speak https"
+        );
+    }
+    if detail.contains("dns") || detail.contains("resolve") || detail.contains("lookup") {
+        return format!("cannot find the host of {url}; check the name in --to");
+    }
+    if error.is_connect() {
+        return format!("could not connect to {url}");
+    }
+    format!("sending to {url} failed")
+}
+
+/// The error and its causes, one after the other.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// The content type and `aeg-event-type` a real sender would use for this body.

@@ -14,15 +14,21 @@ use crate::dispatch::message::Messages;
 use crate::dispatch::webhook::{self, Auth, BodyFormat, signing::SigningKey};
 use crate::dispatch::{Endpoint, Target, TargetKind, dingtalk, log::Log, slack, teams};
 
-/// `[[targets]]`.
+/// `[[targets]]`. The kind-specific settings are kept as a table and read in [`RawTarget::build`],
+/// where the target's index is known: a wrong `type` or setting is then reported at its key
+/// (`targets[2].type: …`) rather than at the `[[targets]]` header, which is all a flattened,
+/// tagged enum lets the TOML reader say.
 #[derive(Debug, Deserialize)]
 pub struct RawTarget {
     /// Name rules use to refer to the target.
     pub name: String,
-    /// Kind-specific settings, selected by `type`.
+    /// `type` and the kind-specific settings.
     #[serde(flatten)]
-    pub kind: RawTargetKind,
+    pub settings: toml::Table,
 }
+
+/// The `type` names of [`RawTargetKind`].
+const KINDS: [&str; 5] = ["webhook", "dingtalk", "teams", "slack", "log"];
 
 /// Target kinds, by `type`.
 #[derive(Debug, Deserialize)]
@@ -113,9 +119,31 @@ pub struct RawSigning {
 }
 
 impl RawTarget {
+    /// The settings, read as the kind `type` names.
+    pub fn kind(&self, key: &str) -> Result<RawTargetKind, ConfigError> {
+        let at = |field: &str| format!("{key}.{field}");
+        match self.settings.get("type") {
+            None => {
+                return Err(ConfigError::invalid(
+                    at("type"),
+                    format!("missing; one of {}", KINDS.join(", ")),
+                ));
+            }
+            Some(toml::Value::String(kind)) if KINDS.contains(&kind.as_str()) => {}
+            Some(other) => {
+                return Err(ConfigError::invalid(
+                    at("type"),
+                    format!("unknown target type {other}; one of {}", KINDS.join(", ")),
+                ));
+            }
+        }
+        RawTargetKind::deserialize(toml::Value::Table(self.settings.clone()))
+            .map_err(|e| ConfigError::invalid(key, e.message().to_owned()))
+    }
+
     pub(super) fn build(&self, key: &str, env: &dyn Env) -> Result<Target, ConfigError> {
         let at = |field: &str| format!("{key}.{field}");
-        let kind = match &self.kind {
+        let kind = match &self.kind(key)? {
             RawTargetKind::Webhook {
                 url,
                 headers,

@@ -158,12 +158,7 @@ fn fill(event: &mut RegistryEvent, data: Option<&EventData<'_>>) {
     if let Some(resource) = data.resources.first() {
         event.tag = owned(&resource.tag);
         event.digest = owned(&resource.digest);
-        event.registry = resource
-            .resource_url
-            .as_deref()
-            .and_then(|url| url.split('/').next())
-            .filter(|host| !host.is_empty() && host.contains('.'))
-            .map(str::to_owned);
+        event.registry = resource.resource_url.as_deref().and_then(registry_host);
         event.scan = scan(&resource.scan_overview);
         event.sender_status = report_status(&resource.scan_overview);
     }
@@ -175,6 +170,17 @@ fn fill(event: &mut RegistryEvent, data: Option<&EventData<'_>>) {
         event.outcome = event.outcome.or_else(|| Outcome::from_status(&status));
         event.sender_status = Some(status);
     }
+}
+
+/// The registry host of a Harbor `resource_url` (`host[:port]/project/repo[:tag|@digest]`, with
+/// or without a scheme): the part before the first `/`, when it looks like a host (a dot, a port
+/// or `localhost`). Pushes by digest, robot-account and proxy-cache pushes carry it as well.
+fn registry_host(url: &str) -> Option<String> {
+    let url = url.trim();
+    let url = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let (host, path) = url.split_once('/')?;
+    let hostlike = host.contains('.') || host.contains(':') || host == "localhost";
+    (hostlike && !path.is_empty() && !host.contains('@')).then(|| host.to_owned())
 }
 
 /// Where a replication put artifacts: `harbor_hostname` as the registry, the destination
@@ -251,4 +257,34 @@ fn scan(overview: &serde_json::Value) -> Option<ScanSummary> {
             .filter(|s| !s.is_empty())
             .map(str::to_ascii_lowercase),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::registry_host;
+
+    #[test]
+    fn the_registry_is_the_resource_url_host() {
+        let host = |url| registry_host(url);
+        assert_eq!(
+            host("hub.harbor.com/lib/app:v1").as_deref(),
+            Some("hub.harbor.com")
+        );
+        assert_eq!(
+            host("harbor:8443/lib/app@sha256:8a9e").as_deref(),
+            Some("harbor:8443")
+        );
+        assert_eq!(
+            host("harbor:8443/lib/app:sha256:8a9e").as_deref(),
+            Some("harbor:8443")
+        );
+        assert_eq!(
+            host("https://harbor.example/lib/app").as_deref(),
+            Some("harbor.example")
+        );
+        assert_eq!(host("localhost/lib/app").as_deref(), Some("localhost"));
+        assert_eq!(host("lib/app:v1"), None, "no host: a project name");
+        assert_eq!(host("app@sha256:8a9e"), None);
+        assert_eq!(host(""), None);
+    }
 }

@@ -19,9 +19,6 @@ use super::wire::WireEvent;
 use super::{Format, Parsed, RawEvent, SchemaError, distribution, json};
 use crate::event::Schema;
 
-/// What regrelay accepts, for the error on anything else.
-pub const ACCEPTED: &str = "an Event Grid event or array, a CloudEvent (structured, batch or binary), an Amazon EventBridge event ('detail-type', 'detail'), an SNS message (with its x-amz-sns-message-type header), a Distribution envelope ('events'), a Harbor webhook ('type', 'event_data'), a Docker Hub or Alibaba ACR webhook ('push_data', 'repository') or an ACR webhook ('action', 'target')";
-
 #[derive(Deserialize)]
 struct Probe<'a> {
     #[serde(default, rename = "detail-type")]
@@ -98,8 +95,42 @@ pub(super) fn object(text: &str) -> Result<(Format, Vec<Parsed<'_>>), SchemaErro
         ));
     }
     Err(SchemaError::malformed(format!(
-        "unrecognized JSON object: expected {ACCEPTED}"
+        "unrecognized JSON object; tried {}",
+        why_not(&probe)
     )))
+}
+
+/// Each format tried on an object, and why it did not fit.
+fn why_not(probe: &Probe<'_>) -> String {
+    let pair = |a: (bool, &str), b: (bool, &str)| match (a.0, b.0) {
+        (true, false) => format!("has '{}' but no '{}'", a.1, b.1),
+        (false, true) => format!("has '{}' but no '{}'", b.1, a.1),
+        _ => format!("no '{}' and '{}'", a.1, b.1),
+    };
+    let eventbridge = pair(
+        (probe.detail_type.is_some(), "detail-type"),
+        (probe.detail.is_some(), "detail"),
+    );
+    let push = pair(
+        (probe.push_data.is_some(), "push_data"),
+        (probe.repository.get().is_some(), "repository"),
+    );
+    let acr = pair(
+        (probe.action.is_some(), "action"),
+        (probe.target.is_some(), "target"),
+    );
+    [
+        "Event Grid (no 'eventType', 'subject', 'data' and 'eventTime')".to_owned(),
+        "CloudEvents (no 'specversion', 'id', 'source' and 'type'; binary mode needs ce-* headers)"
+            .to_owned(),
+        format!("Amazon EventBridge ({eventbridge})"),
+        "Amazon SNS (no 'TopicArn')".to_owned(),
+        "a Distribution envelope (no 'events')".to_owned(),
+        "Harbor (no 'event_data')".to_owned(),
+        format!("Docker Hub or Alibaba ACR webhooks ({push})"),
+        format!("ACR webhooks ({acr})"),
+    ]
+    .join("; ")
 }
 
 /// An event whose sender gives an id.

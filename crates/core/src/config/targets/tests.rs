@@ -137,3 +137,26 @@ fn errors_name_the_key() {
         assert!(err.contains(needle), "{needle} not in: {err}");
     }
 }
+
+#[test]
+fn a_wrong_type_or_setting_is_reported_at_its_key() {
+    let load = |toml: &str| {
+        crate::config::Config::from_toml(toml, &std::collections::HashMap::<String, String>::new())
+            .unwrap_err()
+            .to_string()
+    };
+    let typo = load(
+        "[[targets]]\nname = \"ok\"\ntype = \"log\"\n\n[[targets]]\nname = \"a\"\ntype = \"webhok\"\nurl = \"https://e.example\"\n",
+    );
+    assert!(typo.starts_with("targets[1].type: "), "{typo}");
+    assert!(
+        typo.contains("webhok") && typo.contains("webhook"),
+        "{typo}"
+    );
+    let missing = load("[[targets]]\nname = \"a\"\nurl = \"https://e.example\"\n");
+    assert!(missing.starts_with("targets[0].type: missing"), "{missing}");
+    let field =
+        load("[[targets]]\nname = \"a\"\ntype = \"webhook\"\nurll = \"https://e.example\"\n");
+    assert!(field.starts_with("targets[0]: "), "{field}");
+    assert!(field.contains("urll"), "{field}");
+}
