@@ -88,7 +88,7 @@ async fn post_sns(app: &App, kind: &str, message: &Value) -> (u16, Value) {
 
 #[tokio::test]
 async fn sns_confirmation_signature_and_notification() {
-    let certs = cert_server(8).await;
+    let certs = cert_server(12).await;
     let confirm = Receiver::start().await;
     let sink = Receiver::start().await;
     let app = App::start(&format!(
@@ -169,6 +169,24 @@ async fn sns_confirmation_signature_and_notification() {
     let (status, body) = post_sns(&app, "Notification", &sign_sns(replayed)).await;
     assert_eq!(status, 403, "a message two hours old: {body}");
     assert_eq!(sink.received().len(), 1, "nothing refused was delivered");
+
+    // A certificate is cached only once it verified a signature: forged messages naming a new
+    // certificate URL make it fetched each time, and never fill the cache.
+    let before = certs.received().len();
+    for n in 0..2 {
+        let mut forged = sign_sns(notification.clone());
+        forged["SigningCertURL"] = json!(certs.url(&format!("/forged-{n}.pem")));
+        forged["Message"] = json!("{\"tampered\": true}");
+        let (status, _) = post_sns(&app, "Notification", &forged).await;
+        assert_eq!(status, 403);
+        let (status, _) = post_sns(&app, "Notification", &forged).await;
+        assert_eq!(status, 403);
+    }
+    assert_eq!(
+        certs.received().len(),
+        before + 4,
+        "unverified certificates are fetched again, not cached"
+    );
 }
 
 /// Without `inbound.sns_topics` no SNS message is accepted and no subscription is confirmed.

@@ -214,3 +214,31 @@ async fn a_held_robot_sends_nothing_until_the_hold_ends() {
         first - start
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_digest_queue_is_bounded() {
+    let limiter = Arc::new(Limiter::default());
+    limiter.hold("robot", Instant::now() + Duration::from_secs(600));
+    let robot = BudgetKey {
+        local: "robot".into(),
+        shared: "dingtalk|robot".into(),
+    };
+    let sent: Sent = Arc::default();
+    let fake = || Fake {
+        sent: sent.clone(),
+        class: AttemptClass::Delivered,
+    };
+    let mut waiting = Vec::new();
+    for id in 0..MAX_PENDING {
+        let event = event(id);
+        match limiter.admit(&robot, format!("{id}"), &event, fake).await {
+            Admission::Folded(reply) => waiting.push(reply),
+            other => panic!("event {id} should wait in the digest: {other:?}"),
+        }
+    }
+    let one_more = event(MAX_PENDING);
+    let full = limiter
+        .admit(&robot, format!("{MAX_PENDING}"), &one_more, fake)
+        .await;
+    assert!(matches!(full, Admission::Full), "{full:?}");
+}
