@@ -16,10 +16,11 @@ struct Handler {
 }
 
 impl Handler {
+    /// Starts the handler with `config` and a memory store (each test is one instance).
     async fn start(config: &str) -> Handler {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("regrelay.toml");
-        std::fs::write(&path, config).unwrap();
+        std::fs::write(&path, format!("[store]\nkind = \"memory\"\n{config}")).unwrap();
         let port = free_port();
         let child = Command::new(binary("regrelay-azure"))
             .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
@@ -230,4 +231,20 @@ async fn http_trigger_invocation_payloads_are_translated() {
         body["Outputs"]["res"]["body"]["validationResponse"],
         "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"
     );
+}
+
+/// Function instances share nothing but the store: a config that names none does not start.
+#[test]
+fn the_handler_refuses_to_start_without_a_named_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("regrelay.toml");
+    std::fs::write(&path, webhook_config("http://127.0.0.1:9/hook")).unwrap();
+    let out = Command::new(binary("regrelay-azure"))
+        .env("FUNCTIONS_CUSTOMHANDLER_PORT", free_port().to_string())
+        .env("REGRELAY_CONFIG", &path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert!(error.contains("store.kind"), "{error}");
 }

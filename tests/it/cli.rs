@@ -7,8 +7,14 @@ use std::time::Duration;
 use regrelay_tests::{Receiver, binary, client, fixture_path, free_port};
 
 fn regrelay(args: &[&str]) -> Output {
+    regrelay_in(std::path::Path::new("."), args)
+}
+
+/// The binary run in `dir` (where a config without `[store]` keeps `regrelay.db`).
+fn regrelay_in(dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(binary("regrelay"))
         .args(args)
+        .current_dir(dir)
         .env("RUST_LOG", "warn")
         .output()
         .unwrap()
@@ -177,15 +183,30 @@ impl Drop for Serve {
 
 #[tokio::test]
 async fn serve_send_and_show_the_trace() {
+    serve_send_and_show(true).await;
+}
+
+/// A config that names no store: `serve` keeps history in `regrelay.db` in its working directory,
+/// and `events` run there sees it (issue 5's embedded default).
+#[tokio::test]
+async fn without_a_store_serve_keeps_history_in_regrelay_db() {
+    serve_send_and_show(false).await;
+}
+
+async fn serve_send_and_show(named_store: bool) {
     let sink = Receiver::start().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("history.db");
     let config = dir.path().join("regrelay.toml");
+    let store = if named_store {
+        format!("[store]\nkind = \"sqlite\"\npath = \"{}\"\n", db.display())
+    } else {
+        String::new()
+    };
     std::fs::write(
         &config,
         format!(
-            "[store]\nkind = \"sqlite\"\npath = \"{}\"\n\n[[targets]]\nname = \"sink\"\ntype = \"webhook\"\nurl = \"{}\"\n\n[[rules]]\nname = \"everything\"\nnotifications = [\"*:*\"]\ntargets = [\"sink\"]\n",
-            db.display(),
+            "{store}\n[[targets]]\nname = \"sink\"\ntype = \"webhook\"\nurl = \"{}\"\n\n[[rules]]\nname = \"everything\"\nnotifications = [\"*:*\"]\ntargets = [\"sink\"]\n",
             sink.url("/hook")
         ),
     )
@@ -201,6 +222,7 @@ async fn serve_send_and_show_the_trace() {
                 "--listen",
                 &listen,
             ])
+            .current_dir(dir.path())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -243,14 +265,23 @@ async fn serve_send_and_show_the_trace() {
     );
     assert_eq!(sink.wait_for(1).await.len(), 1);
     drop(server);
+    let kept = if named_store {
+        db
+    } else {
+        dir.path().join("regrelay.db")
+    };
+    assert!(kept.exists(), "history in {}", kept.display());
 
-    let out = regrelay(&[
-        "events",
-        "show",
-        "831e1650-001e-001b-66ab-eeb76e069631",
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+    let out = regrelay_in(
+        dir.path(),
+        &[
+            "events",
+            "show",
+            "831e1650-001e-001b-66ab-eeb76e069631",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let trace = text(&out.stdout);
     for needle in [
@@ -262,14 +293,17 @@ async fn serve_send_and_show_the_trace() {
     ] {
         assert!(trace.contains(needle), "{needle:?} missing in:\n{trace}");
     }
-    let out = regrelay(&[
-        "events",
-        "list",
-        "--config",
-        config.to_str().unwrap(),
-        "--state",
-        "delivered",
-    ]);
+    let out = regrelay_in(
+        dir.path(),
+        &[
+            "events",
+            "list",
+            "--config",
+            config.to_str().unwrap(),
+            "--state",
+            "delivered",
+        ],
+    );
     assert!(
         text(&out.stdout).contains("aci-helloworld:v1"),
         "{}",

@@ -44,6 +44,8 @@ impl ServeProcess {
         let child = Command::new(crate::binary("regrelay"))
             .args(["serve", "--config"])
             .arg(&self.config)
+            // A config without `[store]` keeps `regrelay.db` beside it, not in the tree.
+            .current_dir(self.config.parent().unwrap_or(std::path::Path::new(".")))
             .args(["--listen", &format!("127.0.0.1:{}", self.port)])
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())

@@ -15,6 +15,9 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("FUNCTIONS_CUSTOMHANDLER_PORT '{port}' is not a port"))?;
     let path = std::env::var("REGRELAY_CONFIG").unwrap_or_else(|_| "regrelay.toml".to_owned());
     let config = Config::load(&path, &ProcessEnv).with_context(|| format!("loading {path}"))?;
+    config
+        .require_named_store()
+        .with_context(|| format!("loading {path}"))?;
     let pipeline = regrelay_core::Pipeline::new(config)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await

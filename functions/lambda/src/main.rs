@@ -18,8 +18,12 @@ async fn main() -> Result<(), lambda_http::Error> {
 
 fn load() -> anyhow::Result<Config> {
     if let Ok(text) = std::env::var("REGRELAY_CONFIG_TOML") {
-        return Config::from_toml(&text, &ProcessEnv).context("REGRELAY_CONFIG_TOML");
+        let config = Config::from_toml(&text, &ProcessEnv).context("REGRELAY_CONFIG_TOML")?;
+        config.require_named_store()?;
+        return Ok(config);
     }
     let path = std::env::var("REGRELAY_CONFIG").unwrap_or_else(|_| "regrelay.toml".to_owned());
-    Config::load(&path, &ProcessEnv).with_context(|| format!("loading {path}"))
+    let config = Config::load(&path, &ProcessEnv).with_context(|| format!("loading {path}"))?;
+    config.require_named_store()?;
+    Ok(config)
 }

@@ -254,6 +254,21 @@ impl Config {
         Self::from_toml(&text, env)
     }
 
+    /// For the cloud shells, whose instances share nothing but the store: a config that names no
+    /// store is refused (a memory store per instance would lose history and the ledger's
+    /// protection against duplicates); `kind = "memory"` written out is accepted.
+    pub fn require_named_store(&self) -> Result<(), ConfigError> {
+        match self.store {
+            StoreConfig::Memory {
+                explicit: false, ..
+            } => Err(ConfigError::invalid(
+                "store.kind",
+                "is not set: function instances share nothing but the store, so name one (\"azure_table\" or \"dynamodb\"), or write kind = \"memory\" to accept history and the delivery ledger per instance",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Parses and validates config text.
     pub fn from_toml(text: &str, env: &dyn Env) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;

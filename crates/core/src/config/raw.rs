@@ -90,7 +90,8 @@ pub struct RawInbound {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStore {
-    /// `memory` (default), `sqlite`, `azure_table` or `dynamodb`.
+    /// `memory`, `sqlite`, `azure_table` or `dynamodb`. Unset: `regrelay serve` uses SQLite
+    /// (`regrelay.db`), the cloud shells refuse to start, the library keeps a bounded memory store.
     pub kind: Option<String>,
     /// SQLite file path (default `regrelay.db`).
     pub path: Option<String>,
@@ -107,6 +108,8 @@ pub struct RawStore {
     pub retention: Option<String>,
     /// Whether each reception record keeps the request body as text (default false).
     pub keep_payloads: Option<bool>,
+    /// Memory store: most events kept, the oldest evicted (default 10000).
+    pub max_events: Option<usize>,
 }
 
 /// `[delivery]`.

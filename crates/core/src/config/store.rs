@@ -15,8 +15,14 @@ pub const DEFAULT_AZURE_TABLE: &str = "regrelay";
 /// Where history and the delivery ledger live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreConfig {
-    /// In memory: lost on restart.
-    Memory,
+    /// In memory: lost on restart, at most `max_events` events kept (oldest evicted).
+    Memory {
+        /// Events (and receptions) kept.
+        max_events: usize,
+        /// Whether the config asked for it (`kind = "memory"`), rather than naming no store:
+        /// `regrelay serve` then uses SQLite, and the cloud shells refuse to start.
+        explicit: bool,
+    },
     /// A SQLite file.
     Sqlite {
         /// File path.
@@ -80,6 +86,12 @@ impl RawStore {
         retention: Duration,
     ) -> Result<StoreConfig, ConfigError> {
         let kind = self.kind.as_deref().unwrap_or("memory");
+        if self.max_events.is_some() && kind != "memory" {
+            return Err(ConfigError::invalid(
+                "store.max_events",
+                format!("does not apply to kind = \"{kind}\""),
+            ));
+        }
         let expand = |value: &Option<String>, key: &str| {
             value
                 .as_deref()
@@ -90,7 +102,16 @@ impl RawStore {
         match kind {
             "memory" => {
                 only(&[])?;
-                Ok(StoreConfig::Memory)
+                let max_events = self
+                    .max_events
+                    .unwrap_or(crate::store::memory::DEFAULT_MAX_EVENTS);
+                if max_events == 0 {
+                    return Err(ConfigError::invalid("store.max_events", "must be positive"));
+                }
+                Ok(StoreConfig::Memory {
+                    max_events,
+                    explicit: self.kind.is_some(),
+                })
             }
             "sqlite" => {
                 only(&["path"])?;

@@ -1,6 +1,8 @@
-//! The in-memory store: the same behaviour as SQLite, gone when the process ends.
+//! The in-memory store: the same behaviour as SQLite, gone when the process ends, and bounded:
+//! at most `max_events` events and as many receptions are kept, the oldest evicted first, so no
+//! sender can grow the process without limit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 use super::model::{EventSummary, overall_state};
@@ -11,17 +13,33 @@ use super::{
 };
 use crate::dispatch::Attempt;
 
+/// Events (and receptions) an in-memory store keeps by default.
+pub const DEFAULT_MAX_EVENTS: usize = 10_000;
+/// Receptions remembered per event (a sender re-sending one id forever stays cheap).
+const RECEPTIONS_PER_EVENT: usize = 64;
+
 /// An in-memory store.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     clock: Clock,
+    max_events: usize,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::bounded(DEFAULT_MAX_EVENTS)
+    }
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     receptions: HashMap<String, Reception>,
     events: HashMap<String, Entry>,
+    /// Event ids, oldest first (eviction order).
+    event_order: VecDeque<String>,
+    /// Reception ids, oldest first.
+    reception_order: VecDeque<String>,
     /// Rate budgets: slot number → until (epoch ms), per key.
     slots: HashMap<String, HashMap<u32, i64>>,
 }
@@ -37,6 +55,15 @@ struct Entry {
 }
 
 impl MemoryStore {
+    /// A store keeping at most `max_events` events and as many receptions (at least one).
+    pub fn bounded(max_events: usize) -> Self {
+        MemoryStore {
+            inner: Mutex::default(),
+            clock: Clock::default(),
+            max_events: max_events.max(1),
+        }
+    }
+
     /// A store whose rate budgets follow `clock` instead of the wall clock (tests on tokio's
     /// paused clock).
     pub fn with_clock(clock: Clock) -> Self {
@@ -76,20 +103,36 @@ impl MemoryStore {
     pub(crate) fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         for id in &reception.event_ids {
-            if let Some(entry) = inner.events.get_mut(id)
-                && !entry.receptions.contains(&reception.id)
-            {
-                entry.receptions.push(reception.id.clone());
+            if let Some(entry) = inner.events.get_mut(id) {
+                remember_reception(entry, &reception.id);
             }
         }
-        inner
+        let new = inner
             .receptions
-            .insert(reception.id.clone(), reception.clone());
+            .insert(reception.id.clone(), reception.clone())
+            .is_none();
+        if new {
+            inner.reception_order.push_back(reception.id.clone());
+            while inner.reception_order.len() > self.max_events {
+                if let Some(oldest) = inner.reception_order.pop_front() {
+                    inner.receptions.remove(&oldest);
+                }
+            }
+        }
         Ok(())
     }
 
     pub(crate) fn record_event(&self, record: &EventRecord) -> Result<(), StoreError> {
-        let mut inner = self.lock()?;
+        let mut guard = self.lock()?;
+        let inner = &mut *guard;
+        if !inner.events.contains_key(&record.event.id) {
+            inner.event_order.push_back(record.event.id.clone());
+            while inner.event_order.len() > self.max_events {
+                if let Some(oldest) = inner.event_order.pop_front() {
+                    inner.events.remove(&oldest);
+                }
+            }
+        }
         let entry = inner
             .events
             .entry(record.event.id.clone())
@@ -100,9 +143,7 @@ impl MemoryStore {
                 attempts: Vec::new(),
                 leases: HashMap::new(),
             });
-        if !entry.receptions.contains(&record.reception_id) {
-            entry.receptions.push(record.reception_id.clone());
-        }
+        remember_reception(entry, &record.reception_id);
         for target in &record.targets {
             if !entry.pairs.iter().any(|p| &p.target == target) {
                 entry.pairs.push(PairState {
@@ -253,8 +294,24 @@ impl MemoryStore {
         inner
             .receptions
             .retain(|_, r| r.received_at.as_str() >= cutoff);
+        let inner = &mut *inner;
+        inner.event_order.retain(|id| inner.events.contains_key(id));
+        inner
+            .reception_order
+            .retain(|id| inner.receptions.contains_key(id));
         Ok(before - inner.events.len())
     }
+}
+
+/// Links a reception to an event, keeping the last [`RECEPTIONS_PER_EVENT`] of them.
+fn remember_reception(entry: &mut Entry, reception: &str) {
+    if entry.receptions.iter().rev().any(|r| r == reception) {
+        return;
+    }
+    if entry.receptions.len() >= RECEPTIONS_PER_EVENT {
+        entry.receptions.remove(0);
+    }
+    entry.receptions.push(reception.to_owned());
 }
 
 fn pair_mut<'e>(entry: &'e mut Entry, target: &str) -> &'e mut PairState {

@@ -95,7 +95,9 @@ impl Store {
     /// Opens the store a config names.
     pub fn open(config: &crate::config::StoreConfig) -> Result<Store, StoreError> {
         match config {
-            crate::config::StoreConfig::Memory => Ok(Store::Memory(memory::MemoryStore::default())),
+            crate::config::StoreConfig::Memory { max_events, .. } => {
+                Ok(Store::Memory(memory::MemoryStore::bounded(*max_events)))
+            }
             #[cfg(feature = "sqlite")]
             crate::config::StoreConfig::Sqlite { path } => {
                 sqlite::SqliteStore::open(path).map(Store::Sqlite)

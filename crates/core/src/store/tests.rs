@@ -143,3 +143,37 @@ fn acquired(claim: Claim) -> Option<u32> {
         _ => None,
     }
 }
+
+/// The memory store keeps at most its bound, evicting the oldest events and receptions; one id
+/// re-sent many times keeps a bounded list of receptions.
+#[test]
+fn the_memory_store_is_bounded() {
+    let store = memory::MemoryStore::bounded(3);
+    for i in 0..5 {
+        store.record_event(&record(&format!("e{i}"))).unwrap();
+        let mut reception = super::Reception {
+            id: format!("r{i}"),
+            received_at: "2024-05-01T08:00:00.000Z".into(),
+            kind: "events".into(),
+            format: None,
+            payload_sha256: "00".into(),
+            status: 200,
+            event_ids: vec![format!("e{i}")],
+            error: None,
+            payload: None,
+        };
+        store.record_reception(&reception).unwrap();
+        reception.id = format!("again-{i}");
+        store.record_reception(&reception).unwrap();
+    }
+    let gone = |id: &str| store.trace(id).unwrap().is_none();
+    assert!(gone("e0") && gone("e1"), "the oldest are evicted");
+    assert!(!gone("e2") && !gone("e4"));
+    for n in 0..500 {
+        let mut again = record("e4");
+        again.reception_id = format!("resend-{n}");
+        store.record_event(&again).unwrap();
+    }
+    let trace = store.trace("e4").unwrap().unwrap();
+    assert!(trace.receptions.len() <= 3, "receptions are bounded too");
+}
