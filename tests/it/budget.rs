@@ -134,7 +134,10 @@ async fn two_apps_on_one_store_send_at_most_20_messages_a_minute_to_one_robot() 
     assert_eq!(sent.len(), 20, "19 single messages and one digest");
     for i in 0..30 {
         let reference = format!("aci-helloworld:b{i}");
-        let carriers = sent.iter().filter(|t| mentions(t, &reference)).count();
+        let carriers = sent
+            .iter()
+            .filter(|t| regrelay_tests::mentions(t, &reference))
+            .count();
         assert_eq!(carriers, 1, "b{i} is in exactly one message");
     }
 
@@ -166,14 +169,4 @@ async fn kept_payloads_are_in_the_trace() {
         .unwrap();
     let kept = trace.receptions[0].payload.as_deref();
     assert_eq!(kept, Some(String::from_utf8(body).unwrap().as_str()));
-}
-
-/// Whether `text` names `reference` (`…:b1` is not `…:b10`).
-fn mentions(text: &str, reference: &str) -> bool {
-    text.match_indices(reference).any(|(at, _)| {
-        !text[at + reference.len()..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit())
-    })
 }

@@ -326,3 +326,13 @@ pub fn client() -> reqwest::Client {
         .build()
         .expect("client")
 }
+
+/// Whether `text` names `reference` (`…:b1` is not `…:b10`).
+pub fn mentions(text: &str, reference: &str) -> bool {
+    text.match_indices(reference).any(|(at, _)| {
+        !text[at + reference.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    })
+}

@@ -99,7 +99,10 @@ async fn dingtalk_burst_is_folded_into_a_digest() {
         .collect();
     for i in 0..25 {
         let reference = format!("aci-helloworld:b{i}");
-        let carriers = texts.iter().filter(|t| mentions(t, &reference)).count();
+        let carriers = texts
+            .iter()
+            .filter(|t| regrelay_tests::mentions(t, &reference))
+            .count();
         assert_eq!(carriers, 1, "b{i} is in exactly one message");
         assert_eq!(
             pair_state(&app, &format!("burst-{i}")).await.0,
@@ -110,14 +113,4 @@ async fn dingtalk_burst_is_folded_into_a_digest() {
         texts.iter().any(|t| t.contains("6 registry events")),
         "{texts:?}"
     );
-}
-
-/// Whether `text` names `reference` (`…:b1` is not `…:b10`).
-fn mentions(text: &str, reference: &str) -> bool {
-    text.match_indices(reference).any(|(at, _)| {
-        !text[at + reference.len()..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit())
-    })
 }

@@ -106,16 +106,16 @@ impl Messages {
         if !messages.custom {
             return Ok(messages);
         }
+        // One syntax is enough: the syntaxes differ only in how printed values are escaped,
+        // which cannot fail; every template error shows in any of them.
         for event in samples() {
             let view = View::of(&event);
-            for syntax in Syntax::ALL {
-                messages
-                    .render_named(CUSTOM, syntax, &view)
-                    .map_err(|source| TemplateError::Sample {
-                        action: event.action.as_str(),
-                        source,
-                    })?;
-            }
+            messages
+                .render_named(CUSTOM, Syntax::Markdown, &view)
+                .map_err(|source| TemplateError::Sample {
+                    action: event.action.as_str(),
+                    source,
+                })?;
         }
         Ok(messages)
     }
