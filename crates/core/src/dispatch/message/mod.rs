@@ -27,6 +27,9 @@ pub enum TemplateError {
     /// The template's syntax is wrong.
     #[error("template does not compile: {0}")]
     Syntax(#[source] minijinja::Error),
+    /// The template uses what regrelay does not allow in templates.
+    #[error("template not allowed: {0}")]
+    Refused(String),
     /// The template compiles but fails on a sample event (unknown filter, bad expression).
     #[error("template fails on a sample {action} event: {source}")]
     Sample {
@@ -97,6 +100,7 @@ impl Messages {
             Err(_) => base_environment().map_err(TemplateError::Syntax)?,
         };
         if let Some(source) = custom {
+            no_repetition(source).map_err(TemplateError::Refused)?;
             add_each_syntax(&mut env, CUSTOM, source).map_err(TemplateError::Syntax)?;
         }
         let messages = Messages {
@@ -166,8 +170,61 @@ impl Messages {
     }
 }
 
+/// Instructions one render may run: the built-ins need a few hundred (a 50-event digest a few
+/// thousand); a template that loops without end stops here with an error.
+const FUEL: u64 = 200_000;
+
+/// Refuses the `*` operator in a template's expressions (`**` stays): minijinja repeats a
+/// sequence `n` times without bound, and `n * ()` would spin for as long as `n` says inside one
+/// instruction, where fuel cannot stop it. Strings, comments and text are not looked at.
+fn no_repetition(source: &str) -> Result<(), String> {
+    let mut chars = source.chars().peekable();
+    let mut in_code = false;
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        match (in_code, quote, c, next) {
+            (false, _, '{', Some('{' | '%')) => {
+                chars.next();
+                in_code = true;
+            }
+            (false, _, '{', Some('#')) => {
+                // A comment: skip to its end.
+                let mut previous = ' ';
+                for c in chars.by_ref() {
+                    if previous == '#' && c == '}' {
+                        break;
+                    }
+                    previous = c;
+                }
+            }
+            (true, None, '}' | '%', Some('}')) => {
+                chars.next();
+                in_code = false;
+            }
+            (true, None, '"' | '\'', _) => quote = Some(c),
+            (true, Some(_), '\\', _) => {
+                chars.next();
+            }
+            (true, Some(q), c, _) if q == c => quote = None,
+            (true, None, '*', Some('*')) => {
+                chars.next();
+            }
+            (true, None, '*', _) => {
+                return Err(
+                    "the * operator is not available in templates (repeating a sequence can run without end)"
+                        .into(),
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn base_environment() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
+    env.set_fuel(Some(FUEL));
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.set_auto_escape_callback(escape::auto_escape);
@@ -278,6 +335,32 @@ mod tests {
         }
         let digest = messages.digest(&samples()).unwrap();
         assert!(digest.contains("4 registry events"), "{digest}");
+    }
+
+    #[test]
+    fn repetition_is_refused_and_endless_loops_run_out_of_fuel() {
+        for source in [
+            "{{555555555555454*()}}",
+            "{% set x = [1] * 9 %}",
+            "{{ a *b }}",
+        ] {
+            let error = Messages::new(Some(source)).unwrap_err();
+            assert!(
+                matches!(error, TemplateError::Refused(_)),
+                "{source}: {error}"
+            );
+        }
+        for fine in [
+            "{{ 2 ** 8 }}",
+            "{{ '*' }} {# * #} * {{ \"a*b\" }}",
+            "{{ 'it\\'s *' }}",
+        ] {
+            assert!(Messages::new(Some(fine)).is_ok(), "{fine}");
+        }
+        let endless =
+            "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}";
+        let error = Messages::new(Some(endless)).unwrap_err();
+        assert!(error.to_string().contains("fuel"), "{error}");
     }
 
     #[test]
