@@ -4,6 +4,9 @@
 #   scripts/fuzz.sh smoke          # CI: each target briefly, corpus seeded from tests/fixtures
 #   scripts/fuzz.sh run N [T...]   # N executions of each target (or of the named ones)
 #
+# FUZZ_SANITIZER=none builds without AddressSanitizer (several times the executions per second; a
+# panic, hang or out-of-memory is still caught, which is what safe Rust can fail with).
+#
 # Needs the nightly toolchain (cargo-fuzz's sanitizer build); installs cargo-fuzz from crates.io
 # when missing. Corpora live in fuzz/corpus/<target> (not committed; seeded on every run),
 # crashes in fuzz/artifacts/<target>.
@@ -66,7 +69,7 @@ run() {
   for target in "$@"; do
     echo "== fuzz $target ($runs executions)"
     local log="fuzz/$target.log" status=0
-    cargo +nightly fuzz run -O "$target" "fuzz/corpus/$target" -- \
+    cargo +nightly fuzz run -O -s "${FUZZ_SANITIZER:-address}" "$target" "fuzz/corpus/$target" -- \
       -runs="$runs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       > "$log" 2>&1 || status=$?
     grep -E '^stat::(number_of_executed_units|peak_rss_mb)|ERROR|panicked|SUMMARY' "$log" || true

@@ -12,6 +12,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rust_only=false
 [[ "${1:-}" == "--rust" ]] && rust_only=true
 
+echo "== module cycles and stage order (regrelay-core)"
+python3 scripts/module-cycles.py crates/core/src --stages admit,decode,route,deliver,record
+
 echo "== cargo fmt --check"
 cargo fmt --all --check
 

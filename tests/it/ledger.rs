@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use regrelay_core::config::StoreConfig;
+use regrelay_core::store::config::StoreConfig;
 use regrelay_core::store::{DeliveryState, Store};
 use regrelay_tests::process::ServeProcess;
 use regrelay_tests::soak::{SoakParams, run};

@@ -74,7 +74,7 @@ async fn ecr_as_a_direct_lambda_invocation() {
     let sink = Receiver::start().await;
     let config = regrelay_core::Config::from_toml(
         &webhook_config(&sink.url("/hook")),
-        &regrelay_core::config::ProcessEnv,
+        &regrelay_core::common::ProcessEnv,
     )
     .unwrap();
     let pipeline = regrelay_core::Pipeline::new(config).unwrap();

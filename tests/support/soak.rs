@@ -259,7 +259,8 @@ fn tally(receipts: &[crate::flaky::Receipt], kills: &[Instant], params: &SoakPar
 
 fn open_store(dir: &std::path::Path) -> Option<regrelay_core::store::Store> {
     let path = dir.join("soak.db").display().to_string();
-    regrelay_core::store::Store::open(&regrelay_core::config::StoreConfig::Sqlite { path }).ok()
+    regrelay_core::store::Store::open(&regrelay_core::store::config::StoreConfig::Sqlite { path })
+        .ok()
 }
 
 /// Moves the duplicates whose pair has a timed-out attempt on record into the timeout count.

@@ -16,21 +16,28 @@
 //! Shells (`functions/azure`, `functions/lambda`, `regrelay serve`) only translate their request
 //! and response types to [`reply::InboundRequest`] and [`reply::Reply`].
 
+pub mod admit;
+pub mod common;
 pub mod config;
+pub mod decode;
+pub mod deliver;
 pub mod dispatch;
 pub mod event;
 pub mod filter;
 pub mod handshake;
 pub mod http;
-pub mod ingress;
 pub mod normalize;
+mod pipeline;
+pub mod record;
 pub mod reply;
+pub mod route;
 pub mod schema;
 pub mod store;
 pub mod telemetry;
 pub mod time;
+pub mod verify;
 
 pub use config::Config;
 pub use event::RegistryEvent;
-pub use ingress::Pipeline;
+pub use pipeline::{Pipeline, PipelineError};
 pub use reply::{InboundRequest, Reply};

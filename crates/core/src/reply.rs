@@ -101,3 +101,24 @@ impl Reply {
             .and_then(|(_, v)| v.to_str().ok())
     }
 }
+
+/// Why a request was refused: the status that tells the sender whether to retry (5xx) or
+/// dead-letter (4xx), and the reason in words. Admission and decoding produce it; the record
+/// stage writes it to history and turns it into the JSON error reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The status to answer.
+    pub status: StatusCode,
+    /// What is wrong, for the sender and the history.
+    pub message: String,
+}
+
+impl Rejection {
+    /// A rejection with `status` and `message`.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Rejection {
+            status,
+            message: message.into(),
+        }
+    }
+}

@@ -271,7 +271,7 @@ async fn without_verification_alibaba_events_are_accepted_as_sent() {
 fn verification_needs_regions_or_hosts() {
     let error = regrelay_core::config::Config::from_toml(
         "[inbound]\nalibaba_verify_signatures = true\n",
-        &regrelay_core::config::ProcessEnv,
+        &regrelay_core::common::ProcessEnv,
     )
     .unwrap_err();
     assert!(

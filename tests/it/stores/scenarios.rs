@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use regrelay_core::config::StoreConfig;
 use regrelay_core::dispatch::{Attempt, AttemptClass};
+use regrelay_core::store::config::StoreConfig;
 use regrelay_core::store::{
     Claim, DeliveryState, EventRecord, Lease, ListFilter, Reception, Store, now_millis,
 };
@@ -51,7 +51,7 @@ pub(super) fn reception(id: &str, received_at: &str, event_ids: &[&str]) -> Rece
     Reception {
         id: id.into(),
         received_at: received_at.into(),
-        kind: "events".into(),
+        kind: regrelay_core::store::ReceptionKind::Events,
         format: Some("event_grid".into()),
         payload_sha256: "00".into(),
         status: 200,

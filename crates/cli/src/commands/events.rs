@@ -198,7 +198,7 @@ pub fn render(trace: &Trace) -> String {
             out,
             "  {}  {} {} -> {}  ({})",
             r.received_at,
-            r.kind,
+            r.kind.as_str(),
             r.format.as_deref().unwrap_or("-"),
             r.status,
             r.id

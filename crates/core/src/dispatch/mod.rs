@@ -8,12 +8,14 @@
 //!
 //! Logs never carry URLs with their query, bodies or header values: tokens live there.
 
+pub mod config;
 pub mod dingtalk;
 pub mod log;
 pub mod mac;
 pub mod message;
 pub mod outcome;
 pub mod render;
+pub mod retry;
 pub mod slack;
 pub mod teams;
 pub mod webhook;
@@ -24,7 +26,7 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
-pub use outcome::{Attempt, AttemptClass};
+pub use crate::common::{Attempt, AttemptClass};
 pub use render::{RenderError, Rendered};
 
 use crate::event::RegistryEvent;

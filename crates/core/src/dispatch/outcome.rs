@@ -5,49 +5,7 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-/// The class of an attempt's result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttemptClass {
-    /// The target accepted the event.
-    Delivered,
-    /// The attempt failed in a way another attempt may fix.
-    Retryable,
-    /// The attempt failed in a way resending cannot fix.
-    Permanent,
-}
-
-/// One delivery attempt's result, as the history records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attempt {
-    /// Target name.
-    pub target: String,
-    /// Attempt number for this (event, target), from 1.
-    pub number: u32,
-    /// When the attempt started (RFC 3339 UTC).
-    pub started_at: String,
-    /// HTTP status of the reply, if one came.
-    pub status: Option<u16>,
-    /// Time from sending to the reply or failure, in milliseconds.
-    pub latency_ms: u64,
-    /// Result class.
-    pub class: AttemptClass,
-    /// What went wrong, in words (no secrets).
-    pub error: Option<String>,
-    /// The first bytes of the reply body.
-    pub response_excerpt: Option<String>,
-    /// How long the target asked us to wait (`Retry-After`), in seconds.
-    pub retry_after_secs: Option<u64>,
-}
-
-impl Attempt {
-    /// Whether the target accepted the event.
-    pub fn delivered(&self) -> bool {
-        self.class == AttemptClass::Delivered
-    }
-}
+use crate::common::AttemptClass;
 
 /// A target's own reading of a reply, where the status alone does not tell (DingTalk and Slack
 /// answer some failures with HTTP 200).

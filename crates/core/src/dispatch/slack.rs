@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use super::Endpoint;
 use super::message::{Messages, Style, Syntax, TemplateError, View};
-use super::outcome::{AttemptClass, Verdict};
+use super::outcome::Verdict;
+use crate::common::AttemptClass;
 use crate::event::RegistryEvent;
 
 /// A configured Slack target.

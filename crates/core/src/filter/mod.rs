@@ -6,6 +6,7 @@
 
 pub mod advanced;
 pub mod basic;
+pub mod config;
 pub mod glob;
 pub mod pattern;
 pub mod scope;

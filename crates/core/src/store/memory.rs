@@ -11,7 +11,7 @@ use super::{
     Claim, DeliveryState, EventRecord, ListFilter, PairState, Reception, StoreError, Trace,
     decide_claim,
 };
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
 
 /// Events (and receptions) an in-memory store keeps by default.
 pub const DEFAULT_MAX_EVENTS: usize = 10_000;

@@ -10,6 +10,7 @@
 //! [`slots`]): the DingTalk target keeps each robot's 20-a-minute limit there.
 
 pub mod azure_table;
+pub mod config;
 pub mod dynamodb;
 pub mod memory;
 pub mod model;
@@ -19,10 +20,11 @@ pub mod slots;
 pub mod sqlite;
 
 pub use model::{
-    DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, Trace,
+    DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, ReceptionKind,
+    Trace,
 };
 
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
 
 /// Why the store could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -93,26 +95,26 @@ pub enum Lease {
 
 impl Store {
     /// Opens the store a config names.
-    pub fn open(config: &crate::config::StoreConfig) -> Result<Store, StoreError> {
+    pub fn open(config: &crate::store::config::StoreConfig) -> Result<Store, StoreError> {
         match config {
-            crate::config::StoreConfig::Memory { max_events, .. } => {
+            crate::store::config::StoreConfig::Memory { max_events, .. } => {
                 Ok(Store::Memory(memory::MemoryStore::bounded(*max_events)))
             }
             #[cfg(feature = "sqlite")]
-            crate::config::StoreConfig::Sqlite { path } => {
+            crate::store::config::StoreConfig::Sqlite { path } => {
                 sqlite::SqliteStore::open(path).map(Store::Sqlite)
             }
             #[cfg(not(feature = "sqlite"))]
-            crate::config::StoreConfig::Sqlite { .. } => Err(StoreError::Backend(
+            crate::store::config::StoreConfig::Sqlite { .. } => Err(StoreError::Backend(
                 "this build has no SQLite support (feature `sqlite`)".into(),
             )),
-            crate::config::StoreConfig::AzureTable {
+            crate::store::config::StoreConfig::AzureTable {
                 connection_string,
                 table,
             } => {
                 azure_table::AzureTableStore::open(connection_string, table).map(Store::AzureTable)
             }
-            crate::config::StoreConfig::DynamoDb { .. } => {
+            crate::store::config::StoreConfig::DynamoDb { .. } => {
                 dynamodb::DynamoDbStore::open(config).map(Store::DynamoDb)
             }
         }

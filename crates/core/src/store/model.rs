@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
 use crate::event::RegistryEvent;
 use crate::filter::Decision;
 
@@ -13,8 +13,8 @@ pub struct Reception {
     pub id: String,
     /// When it arrived (RFC 3339 UTC).
     pub received_at: String,
-    /// What it was: `events`, `validation`, `deletion`, `options`, `rejected`.
-    pub kind: String,
+    /// What it was.
+    pub kind: ReceptionKind,
     /// Body format (`event_grid`, `structured`, `batch`, `binary`), when events.
     pub format: Option<String>,
     /// SHA-256 of the body, hex.
@@ -29,6 +29,38 @@ pub struct Reception {
     /// marked so, on the remote backends).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
+}
+
+/// What a request turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceptionKind {
+    /// Events, decoded and routed.
+    Events,
+    /// An Event Grid subscription validation (maybe with other events).
+    Validation,
+    /// An Event Grid subscription deletion notice.
+    Deletion,
+    /// An SNS subscription confirmation, confirmed.
+    SnsSubscription,
+    /// An SNS unsubscribe confirmation, acknowledged.
+    SnsUnsubscribe,
+    /// Refused; the reception's `error` says why.
+    Rejected,
+}
+
+impl ReceptionKind {
+    /// The name in history and replies (`events`, `sns_subscription`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceptionKind::Events => "events",
+            ReceptionKind::Validation => "validation",
+            ReceptionKind::Deletion => "deletion",
+            ReceptionKind::SnsSubscription => "sns_subscription",
+            ReceptionKind::SnsUnsubscribe => "sns_unsubscribe",
+            ReceptionKind::Rejected => "rejected",
+        }
+    }
 }
 
 /// One event as normalized and decided.

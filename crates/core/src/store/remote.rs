@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{EventRecord, PairState, Reception, StoreError, Trace};
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
 
 /// Every store request gives up after this long: a ledger that hangs would hold the sender's
 /// request past its own timeout.

@@ -13,7 +13,7 @@ use super::{
     Claim, DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError,
     Trace, decide_claim,
 };
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
 
 mod slots;
 

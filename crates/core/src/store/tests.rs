@@ -1,7 +1,7 @@
 //! Ledger semantics every backend must share: claims, leases, redelivery.
 
 use super::*;
-use crate::dispatch::{Attempt, AttemptClass};
+use crate::common::{Attempt, AttemptClass};
 use crate::event::RegistryEvent;
 
 fn record(id: &str) -> EventRecord {
@@ -154,7 +154,7 @@ fn the_memory_store_is_bounded() {
         let mut reception = super::Reception {
             id: format!("r{i}"),
             received_at: "2024-05-01T08:00:00.000Z".into(),
-            kind: "events".into(),
+            kind: crate::store::ReceptionKind::Events,
             format: None,
             payload_sha256: "00".into(),
             status: 200,

@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
 use crate::event::RegistryEvent;
 use crate::store::Store;
 

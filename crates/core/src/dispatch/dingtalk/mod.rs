@@ -16,7 +16,7 @@ use limit::{Admission, BudgetKey, Courier};
 use sha2::{Digest, Sha256};
 
 use super::{Attempt, AttemptClass, Delivery, Dispatcher, Endpoint, Target};
-use crate::config::Secret;
+use crate::common::Secret;
 use crate::dispatch::message::Messages;
 use crate::event::RegistryEvent;
 

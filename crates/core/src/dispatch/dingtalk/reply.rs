@@ -6,8 +6,9 @@
 
 use serde::Deserialize;
 
-use crate::dispatch::Attempt;
-use crate::dispatch::outcome::{AttemptClass, Verdict};
+use crate::common::Attempt;
+use crate::common::AttemptClass;
+use crate::dispatch::outcome::Verdict;
 
 /// DingTalk's "send too fast" code.
 pub const TOO_FAST: i64 = 130_101;

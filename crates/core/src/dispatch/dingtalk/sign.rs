@@ -2,7 +2,7 @@
 //! `sign = urlencode(base64(HMAC-SHA256(key = secret, msg = timestamp + "\n" + secret)))`
 //! appended to the robot URL as query parameters.
 
-use crate::config::Secret;
+use crate::common::Secret;
 use crate::dispatch::mac::hmac_sha256;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

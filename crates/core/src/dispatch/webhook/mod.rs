@@ -14,7 +14,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::render::{RenderError, Rendered};
 use super::{Delivery, Endpoint};
-use crate::config::Secret;
+use crate::common::Secret;
 use crate::event::Schema;
 
 /// Headers regrelay sets itself; operators cannot override them with `headers`.

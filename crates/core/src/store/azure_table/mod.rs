@@ -19,8 +19,8 @@ use entity::{EVENT_ROW, PairRow, key};
 
 use super::remote::MAX_RACES;
 use super::{Claim, DeliveryState, EventRecord, PairState, Reception, StoreError, decide_claim};
-use crate::config::Secret;
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
+use crate::common::Secret;
 
 /// A store in one Azure table.
 #[derive(Debug)]

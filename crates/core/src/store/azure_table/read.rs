@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::entity::{self, EVENT_ROW, PairRow, key};
 use super::{AzureTableStore, odata};
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
 use crate::store::memory::summary;
 use crate::store::remote::assemble_trace;
 use crate::store::{

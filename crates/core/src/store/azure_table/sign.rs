@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::config::Secret;
+use crate::common::Secret;
 use crate::store::StoreError;
 
 /// Azurite's well-known development account (public, documented with the emulator).

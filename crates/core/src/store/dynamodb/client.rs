@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::sigv4::{self, Request, Scope};
-use crate::config::AwsCredentials;
 use crate::store::StoreError;
+use crate::store::config::AwsCredentials;
 use crate::store::remote::{REQUEST_TIMEOUT, backend, http_client, transport};
 
 /// How a call failed.

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::DynamoDbStore;
 use super::client::CallError;
 use super::item::{self, get_n, n, s};
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
 use crate::store::remote::{MAX_RACES, backend, to_json};
 use crate::store::{Claim, DeliveryState, StoreError, decide_claim};
 

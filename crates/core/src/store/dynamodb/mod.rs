@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 use super::remote::{backend, from_json};
 use super::{EventRecord, PairState, Reception, StoreError};
-use crate::config::StoreConfig;
+use crate::store::config::StoreConfig;
 
 /// A store in one DynamoDB table.
 #[derive(Debug)]

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::item::{self, get_s, key, s};
 use super::{DynamoDbStore, parse_json};
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
 use crate::store::memory::summary;
 use crate::store::remote::assemble_trace;
 use crate::store::{

@@ -9,7 +9,7 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::config::AwsCredentials;
+use crate::store::config::AwsCredentials;
 
 /// A request as SigV4 sees it. Header names must be lowercase; the path already URI-encoded.
 #[derive(Debug)]
@@ -109,7 +109,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
+    use crate::common::Secret;
 
     const SCOPE: Scope<'static> = Scope {
         region: "us-east-1",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::time::Instant;
 
 use super::{BudgetKey, Courier, Limiter, Pending, REMEMBERED};
-use crate::dispatch::Attempt;
+use crate::common::Attempt;
 
 /// The courier's next step.
 enum Turn {

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 
 use super::*;
-use crate::dispatch::AttemptClass;
+use crate::common::AttemptClass;
 use crate::event::{Action, Schema};
 
 /// Every message "sent": when, and which event ids it carried.
@@ -143,8 +143,8 @@ async fn two_instances_without_a_shared_store_would_exceed_the_budget() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unreachable_store_falls_back_to_the_own_window() {
-    let config = crate::config::StoreConfig::AzureTable {
-        connection_string: crate::config::Secret::new(
+    let config = crate::store::config::StoreConfig::AzureTable {
+        connection_string: crate::common::Secret::new(
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;",
         ),
         table: "unreachable".into(),

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::ConfigError;
+use super::error::ConfigError;
 
 /// A secret string whose `Debug`/`Display` are redacted.
 #[derive(Clone, PartialEq, Eq)]

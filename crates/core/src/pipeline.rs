@@ -1,25 +1,26 @@
 //! THE entry point: every front door (local server, Azure custom handler, Lambda) hands an
 //! [`InboundRequest`] to [`Pipeline::handle`] and sends back the [`Reply`].
 //!
-//! Routing, inbound authentication and the body limit live here; the event path (parse →
-//! normalize → filter → dispatch → store) is in `events`, delivery with the ledger in `deliver`.
+//! `handle` routes by path and method (health, history, the CloudEvents `OPTIONS` handshake,
+//! events) after the shared-secret check; a POST of events then goes through the five stages in
+//! order, each one call: [`admit`](crate::admit) → [`decode`](crate::decode) →
+//! [`route`](crate::route) → [`deliver`](crate::deliver) → [`record`](crate::record).
 
-mod auth;
-mod deliver;
-mod events;
-mod sns;
-
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use http::{Method, StatusCode};
 use tracing::Instrument;
 
+use crate::admit::{self, Admitted, Verified};
 use crate::config::Config;
-use crate::dispatch::Dispatcher;
+use crate::deliver::Deliverer;
+use crate::dispatch::{Dispatcher, Target};
+use crate::event::RegistryEvent;
+use crate::record::{self, Accepted};
 use crate::reply::{InboundRequest, Reply};
-use crate::store::{Store, StoreError};
+use crate::store::{Reception, Store, StoreError};
+use crate::{decode, route};
 
 /// Why a pipeline could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -43,13 +44,11 @@ pub struct Pipeline {
 #[derive(Debug)]
 struct Inner {
     config: Config,
-    dispatcher: Dispatcher,
-    /// Shared with the dispatcher, which keeps the DingTalk budgets in it.
+    deliverer: Deliverer,
+    /// Shared with the deliverer, which keeps the ledger and the DingTalk budgets in it.
     store: Arc<Store>,
     /// When history was last purged (epoch ms).
     last_purge: AtomicI64,
-    /// Per target name, the deliveries it may receive at once (`delivery.target_concurrency`).
-    target_slots: HashMap<String, tokio::sync::Semaphore>,
 }
 
 /// How often expired history is purged.
@@ -60,18 +59,10 @@ impl Pipeline {
     /// and then at most hourly, whichever shell runs the pipeline.
     pub fn new(config: Config) -> Result<Self, PipelineError> {
         let store = Arc::new(Store::open(&config.store)?);
-        let target_slots = config
-            .targets
-            .iter()
-            .map(|t| {
-                let slots = tokio::sync::Semaphore::new(config.delivery.target_concurrency);
-                (t.name.clone(), slots)
-            })
-            .collect();
+        let deliverer = Deliverer::new(config.targets.clone(), config.delivery, Arc::clone(&store));
         let inner = Inner {
-            target_slots,
             config,
-            dispatcher: Dispatcher::with_store(Arc::clone(&store)),
+            deliverer,
             store,
             last_purge: AtomicI64::new(i64::MIN),
         };
@@ -92,7 +83,17 @@ impl Pipeline {
 
     /// The dispatcher (its pooled client).
     pub fn dispatcher(&self) -> &Dispatcher {
-        &self.inner.dispatcher
+        self.inner.deliverer.dispatcher()
+    }
+
+    /// Delivers one event to one target now, whatever the ledger says (redrive).
+    pub async fn redeliver(
+        &self,
+        event: &RegistryEvent,
+        raw: &str,
+        target: &Target,
+    ) -> crate::common::Attempt {
+        self.inner.deliverer.redeliver(event, raw, target).await
     }
 
     /// Starts a purge of expired history in the background if the last one is more than an hour
@@ -173,22 +174,91 @@ impl Pipeline {
                 &format!("no route for {path}: events go to /api/events"),
             );
         }
-        if trace_id.is_some() {
-            if let Err(reply) = auth::check_read(&request, &self.inner.config.inbound) {
-                return reply;
-            }
-        } else if let Err(reply) = auth::check(&request, &self.inner.config.inbound) {
+        let inbound = &self.inner.config.inbound;
+        let authorized = if trace_id.is_some() {
+            admit::authorize_read(&request, inbound)
+        } else {
+            admit::authorize(&request, inbound)
+        };
+        if let Err(reply) = authorized {
             return reply;
         }
         match (request.method.clone(), trace_id) {
             (Method::GET, Some(id)) => self.trace(id).await,
             (Method::POST, None) => self.receive(request).await,
-            (Method::OPTIONS, None) => {
-                crate::handshake::cloud_events_options(&request.headers, &self.inner.config.inbound)
-            }
+            (Method::OPTIONS, None) => crate::handshake::cloud_events_options(
+                &request.headers,
+                &inbound.allowed_origins,
+                &inbound.allowed_rate,
+            ),
             (_, None) => method_not_allowed("POST, OPTIONS"),
             (_, Some(_)) => method_not_allowed("GET"),
         }
+    }
+
+    /// A POST of events: admitted, then each request it carries through the other stages.
+    async fn receive(&self, request: InboundRequest) -> Reply {
+        let reception = self.begin(&request);
+        match admit::admit(request, &self.inner.config.inbound).await {
+            Ok(Admitted::One(verified)) => self.events(reception, verified).await,
+            Ok(Admitted::Each(messages)) => self.each(messages).await,
+            Ok(Admitted::Answered(answered)) => {
+                record::record(
+                    &self.inner.store,
+                    reception,
+                    Ok(Accepted::Answered(answered)),
+                )
+                .await
+            }
+            Err(rejection) => record::record(&self.inner.store, reception, Err(rejection)).await,
+        }
+    }
+
+    /// The stages after admission, for one admitted request.
+    async fn events(&self, reception: Reception, verified: Verified) -> Reply {
+        let config = &self.inner.config;
+        let outcome = match decode::decode(&verified, &config.inbound) {
+            Ok(decoded) => {
+                let tally = decoded.tally();
+                let routed = route::route(&config.rules, decoded);
+                let outcomes = self.inner.deliverer.deliver(&routed, &reception).await;
+                let event_ids = routed.into_iter().map(|r| r.event.id).collect();
+                Ok(Accepted::Events {
+                    tally,
+                    event_ids,
+                    outcomes,
+                })
+            }
+            Err(rejection) => Err(rejection),
+        };
+        record::record(&self.inner.store, reception, outcome).await
+    }
+
+    /// The messages of one envelope one by one, each recorded as a request of its own; the reply
+    /// is the one the sender must act on: any retryable failure, else any refusal, else the last
+    /// success.
+    async fn each(&self, messages: Vec<Verified>) -> Reply {
+        let mut worst: Option<Reply> = None;
+        for message in messages {
+            let reception = self.begin(message.request());
+            let reply = self.events(reception, message).await;
+            let rank = |r: &Reply| match r.status {
+                s if s.is_server_error() => 2,
+                s if s.is_client_error() => 1,
+                _ => 0,
+            };
+            if worst.as_ref().is_none_or(|w| rank(&reply) >= rank(w)) {
+                worst = Some(reply);
+            }
+        }
+        worst.unwrap_or_else(|| Reply::json(StatusCode::OK, &serde_json::json!({ "accepted": 0 })))
+    }
+
+    /// The reception record of a request (keeping its body if configured and within limits).
+    fn begin(&self, request: &InboundRequest) -> Reception {
+        let config = &self.inner.config;
+        let keep = config.keep_payloads && request.body.len() <= config.inbound.max_body_bytes;
+        record::begin(request, keep)
     }
 
     async fn trace(&self, id: &str) -> Reply {

@@ -1,19 +1,16 @@
-//! Subscription handshakes: Event Grid's validation event and the CloudEvents webhook
-//! abuse-protection `OPTIONS` request.
+//! Subscription handshakes: Event Grid's validation event, the CloudEvents webhook
+//! abuse-protection `OPTIONS` request, and the SNS subscription confirmation ([`sns`]).
 //!
 //! Event Grid needs `200` with `{"validationResponse": code}` (never `202`). The CloudEvents
 //! handshake grants an origin only when it is on the configured allowlist (default
 //! `eventgrid.azure.net`, not hard-coded, so sovereign clouds can be added), echoing it in
 //! `WebHook-Allowed-Origin` with `WebHook-Allowed-Rate` and `Allow`.
 
-pub mod alibaba;
-mod der;
-pub mod signing;
+pub mod sns;
 
 use http::{HeaderMap, StatusCode};
 use serde_json::json;
 
-use crate::config::Inbound;
 use crate::reply::Reply;
 
 /// Request header naming the sender in the CloudEvents handshake.
@@ -37,7 +34,11 @@ pub fn event_grid_validation(code: Option<&str>) -> Reply {
 }
 
 /// The reply to a CloudEvents webhook `OPTIONS` request.
-pub fn cloud_events_options(headers: &HeaderMap, inbound: &Inbound) -> Reply {
+pub fn cloud_events_options(
+    headers: &HeaderMap,
+    allowed_origins: &[String],
+    allowed_rate: &str,
+) -> Reply {
     let Some(origin) = headers
         .get(REQUEST_ORIGIN)
         .and_then(|v| v.to_str().ok())
@@ -49,7 +50,7 @@ pub fn cloud_events_options(headers: &HeaderMap, inbound: &Inbound) -> Reply {
         )
         .with_header("allow", "POST, OPTIONS");
     };
-    if !origin_allowed(origin, &inbound.allowed_origins) {
+    if !origin_allowed(origin, allowed_origins) {
         return Reply::error(
             StatusCode::FORBIDDEN,
             &format!("origin '{origin}' is not in inbound.allowed_origins"),
@@ -58,7 +59,7 @@ pub fn cloud_events_options(headers: &HeaderMap, inbound: &Inbound) -> Reply {
     }
     Reply::empty(StatusCode::OK)
         .with_header(ALLOWED_ORIGIN, origin)
-        .with_header(ALLOWED_RATE, &granted_rate(headers, &inbound.allowed_rate))
+        .with_header(ALLOWED_RATE, &granted_rate(headers, allowed_rate))
         .with_header("allow", "POST, OPTIONS")
 }
 
@@ -85,17 +86,12 @@ fn granted_rate(headers: &HeaderMap, configured: &str) -> String {
 mod tests {
     use super::*;
 
-    fn inbound(origins: &[&str], rate: &str) -> Inbound {
-        Inbound {
-            secrets: vec![],
-            read_secrets: vec![],
-            max_events: 10,
-            allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
-            allowed_rate: rate.into(),
-            max_body_bytes: 1024,
-            sns: Default::default(),
-            alibaba: Default::default(),
-        }
+    fn inbound(origins: &[&str], rate: &str) -> (Vec<String>, String) {
+        (origins.iter().map(|s| s.to_string()).collect(), rate.into())
+    }
+
+    fn options_reply(headers: &HeaderMap, (origins, rate): (Vec<String>, String)) -> Reply {
+        cloud_events_options(headers, &origins, &rate)
     }
 
     fn options(origin: Option<&str>, rate: Option<&str>) -> HeaderMap {
@@ -111,23 +107,23 @@ mod tests {
 
     #[test]
     fn grants_allowlisted_origins_only() {
-        let reply = cloud_events_options(
+        let reply = options_reply(
             &options(Some("eventgrid.azure.net"), None),
-            &inbound(&["eventgrid.azure.net"], "*"),
+            inbound(&["eventgrid.azure.net"], "*"),
         );
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.header(ALLOWED_ORIGIN), Some("eventgrid.azure.net"));
         assert_eq!(reply.header(ALLOWED_RATE), Some("*"));
         assert_eq!(reply.header("allow"), Some("POST, OPTIONS"));
 
-        let reply = cloud_events_options(
+        let reply = options_reply(
             &options(Some("evil.example.com"), None),
-            &inbound(&["eventgrid.azure.net"], "*"),
+            inbound(&["eventgrid.azure.net"], "*"),
         );
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
         assert_eq!(reply.header(ALLOWED_ORIGIN), None);
 
-        let reply = cloud_events_options(&options(None, None), &inbound(&["*"], "*"));
+        let reply = options_reply(&options(None, None), inbound(&["*"], "*"));
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     }
 
@@ -135,11 +131,11 @@ mod tests {
     fn rate_is_the_lower_of_asked_and_configured() {
         let h = options(Some("eventgrid.azure.net"), Some("120"));
         assert_eq!(
-            cloud_events_options(&h, &inbound(&["*"], "60")).header(ALLOWED_RATE),
+            options_reply(&h, inbound(&["*"], "60")).header(ALLOWED_RATE),
             Some("60")
         );
         assert_eq!(
-            cloud_events_options(&h, &inbound(&["*"], "*")).header(ALLOWED_RATE),
+            options_reply(&h, inbound(&["*"], "*")).header(ALLOWED_RATE),
             Some("120")
         );
     }

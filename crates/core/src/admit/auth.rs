@@ -5,12 +5,13 @@
 use http::StatusCode;
 use subtle::ConstantTimeEq;
 
-use crate::config::Inbound;
+use super::config::Inbound;
+use crate::common::Secret;
 use crate::reply::{InboundRequest, Reply};
 
 /// `Ok` when the platform authenticated the request, no secret is configured, or the request
 /// presents one of the configured secrets.
-pub fn check(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
+pub(crate) fn check(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
     if request.platform_authenticated {
         return Ok(());
     }
@@ -20,7 +21,7 @@ pub fn check(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
 /// `Ok` when the request may read history: it presents a read secret; or no read secret is set
 /// and no sender secret either (a local setup with no secrets at all). With only sender secrets
 /// set, history stays closed: every sender holds those.
-pub fn check_read(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
+pub(crate) fn check_read(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
     if inbound.read_secrets.is_empty() {
         if inbound.secrets.is_empty() {
             return Ok(());
@@ -33,7 +34,7 @@ pub fn check_read(request: &InboundRequest, inbound: &Inbound) -> Result<(), Rep
     check_secrets(request, &inbound.read_secrets)
 }
 
-fn check_secrets(request: &InboundRequest, secrets: &[crate::config::Secret]) -> Result<(), Reply> {
+fn check_secrets(request: &InboundRequest, secrets: &[Secret]) -> Result<(), Reply> {
     if secrets.is_empty() {
         return Ok(());
     }

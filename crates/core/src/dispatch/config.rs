@@ -9,10 +9,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{ConfigError, DEFAULT_TARGET_TIMEOUT, Env, Secret, duration, secret};
+use crate::common::secret::{self, Env, Secret};
+use crate::common::{ConfigError, duration};
 use crate::dispatch::message::Messages;
 use crate::dispatch::webhook::{self, Auth, BodyFormat, signing::SigningKey};
 use crate::dispatch::{Endpoint, Target, TargetKind, dingtalk, log::Log, slack, teams};
+
+/// Default per-target request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `[[targets]]`. The kind-specific settings are kept as a table and read in [`RawTarget::build`],
 /// where the target's index is known: a wrong `type` or setting is then reported at its key
@@ -141,7 +145,7 @@ impl RawTarget {
             .map_err(|e| ConfigError::invalid(key, e.message().to_owned()))
     }
 
-    pub(super) fn build(&self, key: &str, env: &dyn Env) -> Result<Target, ConfigError> {
+    pub(crate) fn build(&self, key: &str, env: &dyn Env) -> Result<Target, ConfigError> {
         let at = |field: &str| format!("{key}.{field}");
         let kind = match &self.kind(key)? {
             RawTargetKind::Webhook {
@@ -300,7 +304,7 @@ fn messages(template: Option<&str>, key: &str) -> Result<Messages, ConfigError> 
 
 fn parse_timeout(text: Option<&str>, key: &str) -> Result<Duration, ConfigError> {
     let Some(text) = text else {
-        return Ok(DEFAULT_TARGET_TIMEOUT);
+        return Ok(DEFAULT_TIMEOUT);
     };
     let timeout = duration::parse(text).map_err(|m| ConfigError::invalid(key, m))?;
     if timeout.is_zero() || timeout > Duration::from_secs(300) {

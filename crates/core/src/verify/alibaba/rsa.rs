@@ -19,7 +19,7 @@
 //! Not constant-time, by design: the key, the ciphertext and the recovered secret's padding are
 //! all public or attacker-supplied data, and no private key is involved.
 
-use crate::handshake::der;
+use crate::verify::der;
 
 /// Smallest accepted modulus, in bits.
 const MIN_BITS: usize = 512;

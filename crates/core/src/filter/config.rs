@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::ConfigError;
+use crate::common::ConfigError;
 use crate::filter::{
     AdvancedFilter, Condition, EventTypes, Pattern, Rule, Scope, SubjectFilter, TagRegex,
 };
@@ -69,7 +69,7 @@ pub struct RawScope {
 }
 
 impl RawRule {
-    pub(super) fn build(
+    pub(crate) fn build(
         &self,
         key: &str,
         targets: &HashMap<String, usize>,

@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+/// Longest delivery budget, backoff or SNS message age accepted: a day.
+pub const MAX_CONFIG_WAIT: Duration = Duration::from_secs(86_400);
+
 /// Parses `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d`.
 pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();

@@ -31,8 +31,32 @@ use http::HeaderMap;
 use ring::signature::{RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, UnparsedPublicKey};
 
 use super::signing::{self, SignatureError, verify_hmac_sha1};
-use crate::config::AlibabaInbound;
+use crate::common::Secret;
 use crate::reply::InboundRequest;
+
+/// Alibaba Cloud EventBridge signature settings.
+#[derive(Debug, Clone, Default)]
+pub struct AlibabaInbound {
+    /// Whether signatures are verified (and required on Alibaba EventBridge events).
+    pub verify: bool,
+    /// Hosts the signing certificate may come from (`*` = one DNS label).
+    pub cert_hosts: Vec<String>,
+    /// The token set on the EventBridge target, when one is.
+    pub token: Option<Secret>,
+    /// Whether `X-Forwarded-*` may name the URL the signature covers.
+    pub trust_forwarded: bool,
+}
+
+impl AlibabaInbound {
+    /// The certificate hosts of a region's EventBridge: its OSS bucket
+    /// `<region>-eventbridge`, through the accelerated and the regional endpoint.
+    pub fn region_hosts(region: &str) -> [String; 2] {
+        [
+            format!("{region}-eventbridge.oss-accelerate.aliyuncs.com"),
+            format!("{region}-eventbridge.oss-{region}.aliyuncs.com"),
+        ]
+    }
+}
 
 /// Header carrying the version 1 signature.
 pub const HEADER_SIGNATURE: &str = "x-eventbridge-signature";
@@ -331,7 +355,7 @@ mod tests {
         let settings = AlibabaInbound {
             verify: true,
             cert_hosts: vec![],
-            token: Some(crate::config::Secret::new("t0k".to_owned())),
+            token: Some(crate::common::Secret::new("t0k".to_owned())),
             trust_forwarded: false,
         };
         let ok = request(&[(HEADER_TOKEN, "t0k")]);

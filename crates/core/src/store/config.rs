@@ -6,8 +6,36 @@
 
 use std::time::Duration;
 
-use super::raw::RawStore;
-use super::{ConfigError, Env, Secret, secret};
+use serde::Deserialize;
+
+use crate::common::ConfigError;
+use crate::common::secret::{self, Env, Secret};
+
+/// `[store]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    /// `memory`, `sqlite`, `azure_table` or `dynamodb`. Unset: `regrelay serve` uses SQLite
+    /// (`regrelay.db`), the cloud shells refuse to start, the library keeps a bounded memory store.
+    pub kind: Option<String>,
+    /// SQLite file path (default `regrelay.db`).
+    pub path: Option<String>,
+    /// Azure: the storage connection string, e.g. `${env:AzureWebJobsStorage}`.
+    pub connection_string: Option<String>,
+    /// Azure: table name (default `regrelay`); DynamoDB: table name (required), e.g.
+    /// `${env:REGRELAY_DYNAMODB_TABLE}`.
+    pub table: Option<String>,
+    /// DynamoDB: AWS region (default: `AWS_REGION`).
+    pub region: Option<String>,
+    /// DynamoDB: endpoint override, for local testing (default: the region's AWS endpoint).
+    pub endpoint: Option<String>,
+    /// How long history is kept, e.g. `3d` (default, as in the Alibaba console).
+    pub retention: Option<String>,
+    /// Whether each reception record keeps the request body as text (default false).
+    pub keep_payloads: Option<bool>,
+    /// Memory store: most events kept, the oldest evicted (default 10000).
+    pub max_events: Option<usize>,
+}
 
 /// Default Azure table (the `REGRELAY_TABLE` app setting's default in the Bicep).
 pub const DEFAULT_AZURE_TABLE: &str = "regrelay";
@@ -80,7 +108,7 @@ impl AwsCredentials {
 
 impl RawStore {
     /// Validates `[store]`; `retention` is the already parsed `store.retention`.
-    pub(super) fn build(
+    pub(crate) fn build(
         &self,
         env: &dyn Env,
         retention: Duration,

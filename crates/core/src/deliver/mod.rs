@@ -1,0 +1,291 @@
+//! Stage 4, deliver: every (event, target) pair of one request, concurrently, through the ledger.
+//!
+//! Each routed event is written to history first (with its decisions), so a crash mid-delivery
+//! still leaves a trace. Before calling a target the pair is claimed in the ledger: a pair
+//! already delivered is not sent again (the sender is retrying after a partial failure), a
+//! dead-lettered pair waits for an explicit redrive, and a pair another instance holds is left to
+//! it. Retryable failures are retried on the [`RetryPolicy`] while the request's budget allows;
+//! every attempt is recorded, fenced by the claim's token so a late write of an expired claim
+//! cannot overwrite a newer result. What is left is reported to the sender.
+
+pub mod config;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{StreamExt, stream};
+
+use crate::common::{Attempt, AttemptClass};
+use crate::deliver::config::DeliveryPolicy;
+use crate::dispatch::retry::RetryPolicy;
+use crate::dispatch::{Delivery, Dispatcher, Target};
+use crate::event::RegistryEvent;
+use crate::route::Routed;
+use crate::store::{Claim, DeliveryState, EventRecord, Lease, Reception, Store};
+
+/// How one pair ended in this request.
+#[derive(Debug, Clone)]
+pub struct PairOutcome {
+    /// The event.
+    pub event_id: String,
+    /// The target's name.
+    pub target: String,
+    /// Where the pair stands.
+    pub state: DeliveryState,
+    /// Why, when it did not go through.
+    pub reason: Option<String>,
+}
+
+impl PairOutcome {
+    /// Delivered in this request.
+    pub fn is_delivered(&self) -> bool {
+        self.state == DeliveryState::Delivered
+    }
+    /// Delivered before: not sent again.
+    pub fn is_duplicate(&self) -> bool {
+        self.state == DeliveryState::SkippedDuplicate
+    }
+    /// Refused permanently: dead-lettered.
+    pub fn is_dead(&self) -> bool {
+        self.state == DeliveryState::DeadLettered
+    }
+    /// May still succeed when the sender retries.
+    pub fn is_retrying(&self) -> bool {
+        self.state == DeliveryState::FailedRetrying
+    }
+}
+
+/// The delivery stage of a pipeline: targets, dispatcher, ledger and limits.
+#[derive(Debug)]
+pub struct Deliverer {
+    targets: Vec<Target>,
+    policy: DeliveryPolicy,
+    dispatcher: Dispatcher,
+    store: Arc<Store>,
+    /// Per target name, the deliveries it may receive at once (`delivery.target_concurrency`).
+    target_slots: HashMap<String, tokio::sync::Semaphore>,
+}
+
+impl Deliverer {
+    /// A deliverer for `targets` under `policy`, keeping its ledger in `store`.
+    pub fn new(targets: Vec<Target>, policy: DeliveryPolicy, store: Arc<Store>) -> Self {
+        let target_slots = targets
+            .iter()
+            .map(|t| {
+                let slots = tokio::sync::Semaphore::new(policy.target_concurrency);
+                (t.name.clone(), slots)
+            })
+            .collect();
+        Deliverer {
+            targets,
+            policy,
+            dispatcher: Dispatcher::with_store(Arc::clone(&store)),
+            store,
+            target_slots,
+        }
+    }
+
+    /// The dispatcher (its pooled client).
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    fn retry(&self) -> RetryPolicy {
+        RetryPolicy {
+            attempts: self.policy.attempts,
+            backoff: self.policy.backoff,
+            budget: self.policy.budget,
+        }
+    }
+
+    /// Records each routed event of `reception` in history, then delivers every pair
+    /// concurrently (at most `delivery.concurrency` at once); one outcome per pair.
+    pub async fn deliver(&self, routed: &[Routed], reception: &Reception) -> Vec<PairOutcome> {
+        for r in routed {
+            self.remember(r, reception).await;
+        }
+        let deadline = self.retry().deadline();
+        let mut pending = Vec::new();
+        for r in routed {
+            for &t in &r.targets {
+                pending.push(self.deliver_pair(r, &self.targets[t], deadline));
+            }
+        }
+        stream::iter(pending)
+            .buffer_unordered(self.policy.concurrency)
+            .collect()
+            .await
+    }
+
+    /// Writes one routed event, with its decisions, to history.
+    async fn remember(&self, routed: &Routed, reception: &Reception) {
+        let record = EventRecord {
+            event: routed.event.clone(),
+            raw: routed.raw.clone(),
+            received_at: reception.received_at.clone(),
+            decisions: routed.decisions.clone(),
+            targets: routed
+                .target_names(&self.targets)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            reception_id: reception.id.clone(),
+        };
+        if let Err(error) = self.store.record_event(&record).await {
+            tracing::error!(%error, event_id = %routed.event.id, "Could not record the event in history.");
+        }
+    }
+
+    /// How long a claim lasts: the delivery budget plus the longest target timeout, so the last
+    /// attempt of a budget still holds it. A crashed instance's claims expire after this.
+    fn lease(&self) -> Duration {
+        let longest = self
+            .targets
+            .iter()
+            .map(|t| t.kind.timeout())
+            .max()
+            .unwrap_or_default();
+        self.policy.budget.saturating_add(longest)
+    }
+
+    /// Delivers one event to one target now, whatever the ledger says (redrive).
+    pub async fn redeliver(&self, event: &RegistryEvent, raw: &str, target: &Target) -> Attempt {
+        let deadline = self.retry().deadline();
+        let previous = match self.store.pair(&event.id, &target.name).await {
+            Ok(pair) => pair.map_or(0, |p| p.attempts),
+            Err(_) => 0,
+        };
+        let routed = Routed {
+            event: event.clone(),
+            raw: raw.to_owned(),
+            decisions: Vec::new(),
+            targets: Vec::new(),
+        };
+        self.attempt_until_settled(&routed, target, previous, deadline, None)
+            .await
+            .1
+    }
+
+    async fn deliver_pair(
+        &self,
+        routed: &Routed,
+        target: &Target,
+        deadline: Instant,
+    ) -> PairOutcome {
+        let event_id = routed.event.id.as_str();
+        let outcome = |state, reason| PairOutcome {
+            event_id: event_id.to_owned(),
+            target: target.name.clone(),
+            state,
+            reason,
+        };
+        let (previous, token) = match self.store.claim(event_id, &target.name, self.lease()).await {
+            Ok(Claim::Acquired { attempts, token }) => (attempts, token),
+            Ok(Claim::Delivered) => {
+                tracing::info!(event_id, target = %target.name, "Already delivered; not sending again.");
+                return outcome(DeliveryState::SkippedDuplicate, None);
+            }
+            Ok(Claim::DeadLettered { reason }) => {
+                return outcome(DeliveryState::DeadLettered, reason);
+            }
+            Ok(Claim::Busy) => {
+                tracing::info!(event_id, target = %target.name, "Another instance is delivering this pair; deferring.");
+                let reason = Some("being delivered by another instance".to_owned());
+                return outcome(DeliveryState::FailedRetrying, reason);
+            }
+            Err(error) => {
+                // Without the ledger a send could duplicate; let the sender retry instead.
+                tracing::error!(%error, event_id, target = %target.name, "Ledger unavailable; deferring delivery.");
+                let reason = Some("ledger unavailable".to_owned());
+                return outcome(DeliveryState::FailedRetrying, reason);
+            }
+        };
+        let (state, last) = self
+            .attempt_until_settled(routed, target, previous, deadline, Some(token))
+            .await;
+        outcome(state, last.error)
+    }
+
+    /// Attempts until delivered, permanently failed, out of attempts or out of time.
+    async fn attempt_until_settled(
+        &self,
+        routed: &Routed,
+        target: &Target,
+        previous: u32,
+        deadline: Instant,
+        fence: Option<i64>,
+    ) -> (DeliveryState, Attempt) {
+        let retry = self.retry();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let delivery = Delivery {
+                event: &routed.event,
+                raw: &routed.raw,
+                number: previous + tries,
+            };
+            let attempt = {
+                // Per-target bound across the process: one busy target cannot take every socket.
+                let _permit = self.target_permit(&target.name).await;
+                self.dispatcher.attempt(target, delivery).await
+            };
+            let wait = retry.wait(tries, attempt.retry_after_secs);
+            let state = match attempt.class {
+                AttemptClass::Delivered => DeliveryState::Delivered,
+                AttemptClass::Permanent => DeliveryState::DeadLettered,
+                AttemptClass::Retryable => DeliveryState::FailedRetrying,
+            };
+            let again =
+                state == DeliveryState::FailedRetrying && retry.again(tries, wait, deadline);
+            if !self
+                .recorded(routed, target, &attempt, state, again, fence)
+                .await
+            {
+                return (state, attempt);
+            }
+            if !again {
+                return (state, attempt);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Records an attempt; `false` when the claim expired and a newer delivery owns the pair.
+    async fn recorded(
+        &self,
+        routed: &Routed,
+        target: &Target,
+        attempt: &Attempt,
+        state: DeliveryState,
+        again: bool,
+        fence: Option<i64>,
+    ) -> bool {
+        let event_id = routed.event.id.as_str();
+        let lease = if again { Lease::Keep } else { Lease::Release };
+        match self
+            .store
+            .record_attempt(event_id, attempt, state, lease, fence)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(event_id, target = %target.name, "The claim expired; the pair belongs to a newer delivery.");
+                return false;
+            }
+            Err(error) => {
+                tracing::error!(%error, event_id, target = %target.name, "Could not record a delivery attempt.");
+            }
+        }
+        if state == DeliveryState::DeadLettered {
+            tracing::error!(event_id, target = %target.name, reason = attempt.error.as_deref().unwrap_or(""), "Dead-lettered: the target refused the event permanently.");
+        }
+        true
+    }
+
+    /// A slot of `delivery.target_concurrency` for `target` (none to wait for if it is unknown).
+    async fn target_permit(&self, target: &str) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let semaphore = self.target_slots.get(target)?;
+        semaphore.acquire().await.ok()
+    }
+}

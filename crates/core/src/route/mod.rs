@@ -1,0 +1,54 @@
+//! Stage 3, route: which targets each decoded registry event goes to, and why. Pure.
+//!
+//! Every rule is checked against every event ([`crate::filter`] owns the rule language); the
+//! decisions, matched or not with the reasons, travel with the event to history, so "why did
+//! (or didn't) this go to X?" has an answer.
+
+use crate::decode::Decoded;
+use crate::dispatch::Target;
+use crate::event::RegistryEvent;
+use crate::filter::{self, Decision, Rule, Subject};
+
+/// One registry event with the rules' decisions and the targets it goes to.
+#[derive(Debug, Clone)]
+pub struct Routed {
+    /// The normalized event.
+    pub event: RegistryEvent,
+    /// The event exactly as received.
+    pub raw: String,
+    /// Every rule's decision, in rule order.
+    pub decisions: Vec<Decision>,
+    /// Indexes into the configured targets, each once.
+    pub targets: Vec<usize>,
+}
+
+impl Routed {
+    /// The names of the targets, in order.
+    pub fn target_names<'t>(&self, targets: &'t [Target]) -> Vec<&'t str> {
+        self.targets
+            .iter()
+            .map(|&t| targets[t].name.as_str())
+            .collect()
+    }
+}
+
+/// Routes one event.
+pub fn route_one(rules: &[Rule], event: RegistryEvent, raw: String) -> Routed {
+    let (decisions, targets) = filter::decide(rules, &Subject::new(&event, &raw));
+    tracing::info!(event_id = %event.id, action = %event.action, repository = event.repository.as_deref().unwrap_or(""), targets = targets.len(), "Received a registry event.");
+    Routed {
+        event,
+        raw,
+        decisions,
+        targets,
+    }
+}
+
+/// Routes every registry event of a decoded body, in body order (duplicates left out).
+pub fn route(rules: &[Rule], decoded: Decoded) -> Vec<Routed> {
+    decoded
+        .into_registry()
+        .into_iter()
+        .map(|(event, raw)| route_one(rules, event, raw))
+        .collect()
+}
