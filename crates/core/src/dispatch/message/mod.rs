@@ -151,9 +151,7 @@ impl Messages {
             .env
             .get_template(&name)
             .map_err(TemplateError::Render)?;
-        template
-            .render(minijinja::context! { events => views })
-            .map(|text| text.trim().to_owned())
+        bounded_render(&template, minijinja::context! { events => views })
             .map_err(TemplateError::Render)
     }
 
@@ -166,13 +164,41 @@ impl Messages {
         let template = self
             .env
             .get_template(&format!("{name}.{}", syntax.suffix()))?;
-        Ok(template.render(view)?.trim().to_owned())
+        bounded_render(&template, view)
     }
+}
+
+/// Most bytes one render may produce: far above what any chat target accepts (DingTalk 20 KB,
+/// Teams 28 KB, Slack 40,000 characters), far below what hurts the process.
+const MAX_RENDERED: usize = 256 * 1024;
+
+/// Renders into a buffer of at most [`MAX_RENDERED`] bytes; a template that writes more fails.
+fn bounded_render(
+    template: &minijinja::Template<'_, '_>,
+    context: impl serde::Serialize,
+) -> Result<String, minijinja::Error> {
+    struct Capped(Vec<u8>);
+    impl std::io::Write for Capped {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.0.len() + bytes.len() > MAX_RENDERED {
+                return Err(std::io::Error::other("rendered text too long"));
+            }
+            self.0.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = Capped(Vec::new());
+    template.render_to_write(context, &mut out)?;
+    let text = String::from_utf8_lossy(&out.0);
+    Ok(text.trim().to_owned())
 }
 
 /// Instructions one render may run: the built-ins need a few hundred (a 50-event digest a few
 /// thousand); a template that loops without end stops here with an error.
-const FUEL: u64 = 200_000;
+const FUEL: u64 = 50_000;
 
 /// Refuses the `*` operator in a template's expressions (`**` stays): minijinja repeats a
 /// sequence `n` times without bound, and `n * ()` would spin for as long as `n` says inside one
@@ -361,6 +387,22 @@ mod tests {
             "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}";
         let error = Messages::new(Some(endless)).unwrap_err();
         assert!(error.to_string().contains("fuel"), "{error}");
+    }
+
+    #[test]
+    fn output_is_bounded_and_a_full_digest_fits_the_fuel() {
+        let doubling = "{% set a = a ~ a %}".repeat(15);
+        let growing = format!("{{% set a = 'xxxxxxxxxxxxxxxx' %}}{doubling}{{{{ a }}}}");
+        let error = Messages::new(Some(&growing)).unwrap_err();
+        assert!(
+            error.to_string().contains("failed to write output"),
+            "{error}"
+        );
+        // The DingTalk budget can fold up to its whole queue (1000 events) into one digest.
+        let messages = Messages::new(None).unwrap();
+        let many: Vec<RegistryEvent> = samples().into_iter().cycle().take(1000).collect();
+        let digest = messages.digest(&many).unwrap();
+        assert!(digest.contains("1000 registry events"), "{digest}");
     }
 
     #[test]
