@@ -1,12 +1,13 @@
 //! Format detection and every inbound parser: the body with each content type and sender
-//! header a request can carry, then classification and normalization of every event found, the
-//! SNS envelopes (HTTP and Lambda `Records`) and the time parser.
+//! header a request can carry, through the decode stage (detection, parsing, classification and
+//! normalization of every event, duplicate ids; offline, the SNS envelopes too), the SNS
+//! canonical strings and the time parser.
 #![no_main]
 
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use regrelay_core::normalize::classify;
-use regrelay_core::schema::{self, sns};
+use regrelay_core::decode;
+use regrelay_core::schema::sns;
 
 /// Header sets a sender might use; the first input byte picks one.
 const SHAPES: [&[(&str, &str)]; 8] = [
@@ -43,11 +44,11 @@ fuzz_target!(|data: &[u8]| {
     for (name, value) in SHAPES[usize::from(pick) % SHAPES.len()] {
         headers.insert(*name, HeaderValue::from_static(value));
     }
-    if let Ok(inbound) = schema::parse(&headers, body) {
-        for parsed in &inbound.events {
-            let _ = classify(parsed);
-        }
+    if let Ok(decoded) = decode::decode_body(&headers, body, 1000) {
+        let _ = decoded.tally();
+        let _ = decoded.into_registry();
     }
+    let _ = decode::offline(&headers, body);
     if let Ok(message) = sns::SnsMessage::parse(body) {
         let _ = message.string_to_sign();
         let _ = message.is_sns();
