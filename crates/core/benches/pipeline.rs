@@ -1,5 +1,6 @@
-//! Parse → normalize → match for a 64-event Event Grid batch (the figure in the README), against
-//! the generic `serde_json::Value` parse it replaces, and matching against 100 rules.
+//! The decode and route stages (parse → normalize → match) for a 64-event Event Grid batch, the
+//! same functions the server runs, against the generic `serde_json::Value` parse it replaces,
+//! and matching against 100 rules.
 //!
 //! Run: `cargo bench -p regrelay-core --bench pipeline`.
 
@@ -9,9 +10,8 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http::HeaderMap;
 use regrelay_core::Config;
-use regrelay_core::filter::{self, Subject};
-use regrelay_core::normalize::{Classified, classify};
 use regrelay_core::schema;
+use regrelay_core::{decode, route};
 
 /// A 64-event batch built from the ACR ImagePushed documentation sample, ids and repos varied.
 fn batch() -> Vec<u8> {
@@ -58,34 +58,18 @@ fn pipeline(c: &mut Criterion) {
     });
     group.bench_function("parse_normalize", |b| {
         b.iter(|| {
-            let inbound = schema::parse(&headers, black_box(&body)).expect("parse");
-            black_box(
-                inbound
-                    .events
-                    .iter()
-                    .map(|p| matches!(classify(p), Classified::Registry(_)) as usize)
-                    .sum::<usize>(),
-            )
+            let decoded = decode::decode_body(&headers, black_box(&body), 1000).expect("decode");
+            black_box(decoded.registry().count())
         })
     });
     for rules in [1usize, 100] {
         let config = config(rules);
         group.bench_function(format!("parse_normalize_match_{rules}_rules"), |b| {
-            let mut targets = Vec::new();
             b.iter(|| {
-                let inbound = schema::parse(&headers, black_box(&body)).expect("parse");
-                let mut routed = 0usize;
-                for parsed in &inbound.events {
-                    if let Classified::Registry(event) = classify(parsed) {
-                        filter::route(
-                            &config.rules,
-                            &Subject::new(&event, parsed.raw.get()),
-                            &mut targets,
-                        );
-                        routed += targets.len();
-                    }
-                }
-                black_box(routed)
+                let decoded =
+                    decode::decode_body(&headers, black_box(&body), 1000).expect("decode");
+                let routed = route::route(&config.rules, decoded);
+                black_box(routed.iter().map(|r| r.targets.len()).sum::<usize>())
             })
         });
     }

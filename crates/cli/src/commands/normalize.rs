@@ -1,14 +1,13 @@
 //! `regrelay normalize`: every registry event of a payload in the normalized model, one JSON line
 //! each. Handshakes and non-registry events print nothing; unreadable input fails with the reason,
 //! naming the formats regrelay accepts. An SNS message, or SNS's Lambda `Records` event, is
-//! unwrapped (offline: not verified).
+//! unwrapped (offline: not verified). Decoding is the server's own decode stage.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use regrelay_core::normalize::{Classified, classify};
-use regrelay_core::schema;
-use regrelay_core::schema::sns::{self, LambdaSnsEvent, SnsMessage};
+use regrelay_core::decode::{self, Decoded, Offline};
+use regrelay_core::normalize::Classified;
 
 /// Arguments of `normalize`.
 #[derive(Debug, clap::Args)]
@@ -43,101 +42,65 @@ pub fn normalize_file(args: &Args) -> anyhow::Result<Vec<String>> {
     if args.lenient {
         body = crate::input::repair(&String::from_utf8_lossy(&body)).into_bytes();
     }
-    let mut headers = crate::input::headers(args.content_type.as_deref())?;
-    if let Some(handshake) = sns_handshake(&body) {
-        if args.verbose {
-            eprintln!("{}: {handshake}: a handshake, no registry event", args.file);
+    let headers = crate::input::headers(args.content_type.as_deref())?;
+    let decoded =
+        decode::offline(&headers, &body).map_err(|e| anyhow::anyhow!("{}: {e}", args.file))?;
+    let (unwrapped, bodies) = match decoded {
+        Offline::Handshake(handshake) => {
+            if args.verbose {
+                eprintln!("{}: {handshake}: a handshake, no registry event", args.file);
+            }
+            return Ok(Vec::new());
         }
-        return Ok(Vec::new());
-    }
-    let messages = sns_messages(&body);
-    if !messages.is_empty() {
-        if args.verbose {
-            eprintln!(
-                "{}: SNS message(s), {} unwrapped (signature not checked offline)",
-                args.file,
-                messages.len()
-            );
-        }
-        headers.remove(http::header::CONTENT_TYPE);
-    }
-    let bodies = if messages.is_empty() {
-        vec![body]
-    } else {
-        messages
+        Offline::Bodies { unwrapped, bodies } => (unwrapped, bodies),
     };
-    let mut lines = Vec::new();
-    for body in &bodies {
-        lines.extend(normalize_body(args, &headers, body)?);
-    }
-    Ok(lines)
-}
-
-/// For an SNS subscription or unsubscribe confirmation (by its shape: `Type`, `MessageId`,
-/// `TopicArn`), what it is, in words.
-fn sns_handshake(body: &[u8]) -> Option<String> {
-    let message = SnsMessage::parse(body).ok().filter(SnsMessage::is_sns)?;
-    let kind = message.kind();
-    let handshake = kind == sns::SUBSCRIPTION_CONFIRMATION || kind == sns::UNSUBSCRIBE_CONFIRMATION;
-    handshake.then(|| {
-        format!(
-            "SNS {kind} for topic {}",
-            message.topic_arn.as_deref().unwrap_or("(none)")
-        )
-    })
-}
-
-/// The messages of an SNS HTTP message or of SNS's Lambda `Records` event; empty for others.
-fn sns_messages(body: &[u8]) -> Vec<Vec<u8>> {
-    let text = |m: &SnsMessage<'_>| m.message.as_deref().unwrap_or_default().as_bytes().to_vec();
-    if let Some(message) = SnsMessage::parse(body).ok().filter(SnsMessage::is_sns) {
-        return vec![text(&message)];
-    }
-    LambdaSnsEvent::detect(body)
-        .map(|event| event.records.iter().map(|r| text(&r.sns)).collect())
-        .unwrap_or_default()
-}
-
-/// The JSON lines of one body.
-fn normalize_body(
-    args: &Args,
-    headers: &http::HeaderMap,
-    body: &[u8],
-) -> anyhow::Result<Vec<String>> {
-    let inbound =
-        schema::parse(headers, body).map_err(|e| anyhow::anyhow!("{}: {e}", args.file))?;
-    let mut lines = Vec::new();
-    for (index, parsed) in inbound.events.iter().enumerate() {
-        let classified = classify(parsed);
-        if args.verbose {
-            let what = match &classified {
-                Classified::Registry(event) => format!(
-                    "{} from {} ({})",
-                    event.action,
-                    event.registry_kind.as_str(),
-                    event.event_type
-                ),
-                Classified::Ignored { event_type } => format!("ignored ({event_type})"),
-                Classified::Validation { .. } => "subscription validation".to_owned(),
-                Classified::Deletion => "subscription deletion".to_owned(),
-            };
-            eprintln!(
-                "{}: {} format, event[{index}] {}: {what}",
-                args.file,
-                inbound.format.as_str(),
-                parsed.schema().as_str()
-            );
-        }
-        if let Classified::Registry(event) = classified {
-            lines.push(serde_json::to_string(&event)?);
-        }
-    }
-    if args.verbose && inbound.events.is_empty() {
+    if args.verbose && unwrapped > 0 {
         eprintln!(
-            "{}: {} format, 0 event(s)",
-            args.file,
-            inbound.format.as_str()
+            "{}: SNS message(s), {unwrapped} unwrapped (signature not checked offline)",
+            args.file
         );
     }
+    let mut lines = Vec::new();
+    for decoded in &bodies {
+        if args.verbose {
+            explain(&args.file, decoded);
+        }
+        // Every envelope's normalized form, a repeated id included (the server routes it once).
+        for entry in &decoded.entries {
+            if let Classified::Registry(event) = &entry.classified {
+                lines.push(serde_json::to_string(event)?);
+            }
+        }
+    }
     Ok(lines)
+}
+
+/// Says on stderr what each envelope of a body turned out to be.
+fn explain(file: &str, decoded: &Decoded) {
+    let format = decoded.format.as_str();
+    for (index, entry) in decoded.entries.iter().enumerate() {
+        let what = match &entry.classified {
+            Classified::Registry(event) => format!(
+                "{} from {} ({}){}",
+                event.action,
+                event.registry_kind.as_str(),
+                event.event_type,
+                if entry.duplicate {
+                    ", a repeated id: left out"
+                } else {
+                    ""
+                }
+            ),
+            Classified::Ignored { event_type } => format!("ignored ({event_type})"),
+            Classified::Validation { .. } => "subscription validation".to_owned(),
+            Classified::Deletion => "subscription deletion".to_owned(),
+        };
+        eprintln!(
+            "{file}: {format} format, event[{index}] {}: {what}",
+            entry.schema.as_str()
+        );
+    }
+    if decoded.entries.is_empty() {
+        eprintln!("{file}: {format} format, 0 event(s)");
+    }
 }

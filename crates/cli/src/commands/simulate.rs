@@ -1,13 +1,15 @@
 //! `regrelay simulate`: run a payload through the rules of a config without sending anything, and
-//! say for every event which rules matched, why the others did not, and where it would go.
+//! say for every event which rules matched, why the others did not, and where it would go. The
+//! payload goes through the server's own decode and route stages (SNS messages unwrapped,
+//! offline, unverified; repeated ids within a body left out, as the server does).
 
 use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
-use regrelay_core::filter::{self, Subject};
-use regrelay_core::normalize::{Classified, classify};
-use regrelay_core::schema;
+use regrelay_core::decode::{self, Offline};
+use regrelay_core::normalize::Classified;
+use regrelay_core::route::{self, Routed};
 use serde_json::json;
 
 /// Arguments of `simulate`.
@@ -44,58 +46,68 @@ pub fn simulate(args: &Args) -> anyhow::Result<String> {
         body = crate::input::repair(&String::from_utf8_lossy(&body)).into_bytes();
     }
     let headers = crate::input::headers(args.content_type.as_deref())?;
-    let inbound =
-        schema::parse(&headers, &body).map_err(|e| anyhow::anyhow!("{}: {e}", args.payload))?;
+    let decoded =
+        decode::offline(&headers, &body).map_err(|e| anyhow::anyhow!("{}: {e}", args.payload))?;
     let mut out = String::new();
-    for parsed in &inbound.events {
-        let event = match classify(parsed) {
-            Classified::Registry(event) => event,
-            other => {
-                if !args.json {
-                    writeln!(
-                        out,
-                        "event {}: not a registry event ({other:?}); acknowledged, not routed",
-                        parsed.wire.id.as_deref().unwrap_or("?")
-                    )?;
-                }
-                continue;
+    let bodies = match decoded {
+        Offline::Handshake(handshake) => {
+            if !args.json {
+                writeln!(out, "{handshake}: a handshake, nothing to route")?;
             }
-        };
-        let (decisions, targets) =
-            filter::decide(&config.rules, &Subject::new(&event, parsed.raw.get()));
-        let target_names: Vec<&str> = targets
-            .iter()
-            .map(|&t| config.targets[t].name.as_str())
-            .collect();
-        if args.json {
-            let line = json!({ "event": event, "rules": decisions, "targets": target_names });
-            writeln!(out, "{line}")?;
-        } else {
-            let what = format!(
-                "{} {}",
-                event.action,
-                event.repository.as_deref().unwrap_or("(no repository)")
-            );
-            writeln!(
-                out,
-                "event {} ({what}{})",
-                event.id,
-                event
-                    .tag
-                    .as_deref()
-                    .map(|t| format!(":{t}"))
-                    .unwrap_or_default()
-            )?;
-            for decision in &decisions {
-                writeln!(out, "  {decision}")?;
+            return Ok(out);
+        }
+        Offline::Bodies { bodies, .. } => bodies,
+    };
+    for decoded in bodies {
+        for entry in &decoded.entries {
+            if !matches!(entry.classified, Classified::Registry(_)) && !args.json {
+                writeln!(
+                    out,
+                    "event {}: not a registry event ({:?}); acknowledged, not routed",
+                    entry.id, entry.classified
+                )?;
             }
-            let targets = if target_names.is_empty() {
-                "none".to_owned()
-            } else {
-                target_names.join(", ")
-            };
-            writeln!(out, "  -> targets: {targets}")?;
+        }
+        for routed in route::route(&config.rules, decoded) {
+            report(&mut out, args.json, &routed, &config.targets)?;
         }
     }
     Ok(out)
+}
+
+/// One routed event, as text or one JSON line.
+fn report(
+    out: &mut String,
+    json: bool,
+    routed: &Routed,
+    targets: &[regrelay_core::dispatch::Target],
+) -> anyhow::Result<()> {
+    let event = &routed.event;
+    let target_names = routed.target_names(targets);
+    if json {
+        let line = json!({ "event": event, "rules": routed.decisions, "targets": target_names });
+        writeln!(out, "{line}")?;
+        return Ok(());
+    }
+    let what = format!(
+        "{} {}",
+        event.action,
+        event.repository.as_deref().unwrap_or("(no repository)")
+    );
+    let tag = event
+        .tag
+        .as_deref()
+        .map(|t| format!(":{t}"))
+        .unwrap_or_default();
+    writeln!(out, "event {} ({what}{tag})", event.id)?;
+    for decision in &routed.decisions {
+        writeln!(out, "  {decision}")?;
+    }
+    let targets = if target_names.is_empty() {
+        "none".to_owned()
+    } else {
+        target_names.join(", ")
+    };
+    writeln!(out, "  -> targets: {targets}")?;
+    Ok(())
 }

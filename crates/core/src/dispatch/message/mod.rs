@@ -191,7 +191,7 @@ fn bounded_render(
         }
     }
     let mut out = Capped(Vec::new());
-    template.render_to_write(context, &mut out)?;
+    template.render_captured_to(context, &mut out)?;
     let text = String::from_utf8_lossy(&out.0);
     Ok(text.trim().to_owned())
 }
