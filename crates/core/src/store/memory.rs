@@ -97,7 +97,7 @@ impl MemoryStore {
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {
         self.inner
             .lock()
-            .map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
+            .map_err(|_| StoreError::Poisoned("memory store"))
     }
 
     pub(crate) fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {

@@ -29,7 +29,45 @@ use crate::common::Attempt;
 /// Why the store could not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The backend failed (I/O, lock, corruption).
+    /// The store's settings or credentials do not allow opening it.
+    #[error("cannot open the store: {0}")]
+    Open(String),
+    /// SQLite failed.
+    #[cfg(feature = "sqlite")]
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A request to a remote store did not complete (the URL, which may carry a SAS token, is
+    /// left out of the source).
+    #[error("{what}: {kind}")]
+    Transport {
+        /// Which call.
+        what: String,
+        /// Timed out, could not connect, or failed otherwise.
+        kind: &'static str,
+        /// The client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A remote store answered with an error.
+    #[error("{what}: {status} {code}")]
+    Refused {
+        /// Which call.
+        what: String,
+        /// HTTP status.
+        status: u16,
+        /// The service's error code and message.
+        code: String,
+    },
+    /// Stored or outgoing data is not the JSON it should be.
+    #[error("store data: {0}")]
+    Data(#[from] serde_json::Error),
+    /// A record too large for the backend even with its unbounded part cut away.
+    #[error("{0} does not fit the store")]
+    TooLarge(String),
+    /// A lock was poisoned by a panic in another request.
+    #[error("{0} lock poisoned")]
+    Poisoned(&'static str),
+    /// Any other backend failure, in words.
     #[error("store backend failed: {0}")]
     Backend(String),
 }
@@ -105,7 +143,7 @@ impl Store {
                 sqlite::SqliteStore::open(path).map(Store::Sqlite)
             }
             #[cfg(not(feature = "sqlite"))]
-            crate::store::config::StoreConfig::Sqlite { .. } => Err(StoreError::Backend(
+            crate::store::config::StoreConfig::Sqlite { .. } => Err(StoreError::Open(
                 "this build has no SQLite support (feature `sqlite`)".into(),
             )),
             crate::store::config::StoreConfig::AzureTable {

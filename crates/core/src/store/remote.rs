@@ -18,7 +18,7 @@ pub(crate) const TRUNCATION_MARK: &str = "\n[regrelay: raw event truncated to fi
 
 /// The process's shared client (store requests set [`REQUEST_TIMEOUT`] each).
 pub(crate) fn http_client() -> Result<&'static reqwest::Client, StoreError> {
-    crate::http::client().map_err(StoreError::Backend)
+    crate::http::client().map_err(StoreError::Open)
 }
 
 /// A backend error from anything printable.
@@ -28,7 +28,7 @@ pub(crate) fn backend(error: impl std::fmt::Display) -> StoreError {
 
 /// A transport error, without the URL (which may carry a SAS token or account name we do not
 /// want in logs twice).
-pub(crate) fn transport(what: &str, error: &reqwest::Error) -> StoreError {
+pub(crate) fn transport(what: &str, error: reqwest::Error) -> StoreError {
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -36,17 +36,21 @@ pub(crate) fn transport(what: &str, error: &reqwest::Error) -> StoreError {
     } else {
         "request failed"
     };
-    StoreError::Backend(format!("{what}: {kind}"))
+    StoreError::Transport {
+        what: what.to_owned(),
+        kind,
+        source: error.without_url(),
+    }
 }
 
 /// Serializes `value` as JSON.
 pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(backend)
+    Ok(serde_json::to_string(value)?)
 }
 
 /// Parses JSON stored by [`to_json`].
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(backend)
+    Ok(serde_json::from_str(text)?)
 }
 
 /// Appended to a reception's `payload` that had to be shortened to fit the backend's size limit.
@@ -62,8 +66,8 @@ pub(crate) fn fit_record(
 ) -> Result<(String, bool), StoreError> {
     let set = |r: &mut EventRecord, t: String| r.raw = t;
     fit(record, &record.raw, set, TRUNCATION_MARK, max, size).map_err(|_| {
-        StoreError::Backend(format!(
-            "event {} does not fit the store even without its raw body",
+        StoreError::TooLarge(format!(
+            "event {} (even without its raw body)",
             record.event.id
         ))
     })
@@ -80,8 +84,8 @@ pub(crate) fn fit_reception(
     let set = |r: &mut Reception, t: String| r.payload = Some(t);
     let fitted = fit(reception, text, set, PAYLOAD_TRUNCATION_MARK, max, size);
     fitted.map(|(json, _)| json).map_err(|_| {
-        StoreError::Backend(format!(
-            "reception {} does not fit the store even without its payload",
+        StoreError::TooLarge(format!(
+            "reception {} (even without its payload)",
             reception.id
         ))
     })

@@ -37,8 +37,8 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
-fn backend(error: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(error.to_string())
+fn backend(error: impl Into<StoreError>) -> StoreError {
+    error.into()
 }
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
@@ -53,7 +53,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file.
     pub fn open(path: &str) -> Result<Self, StoreError> {
         let conn = Connection::open(path)
-            .map_err(|e| StoreError::Backend(format!("cannot open {path}: {e}")))?;
+            .map_err(|e| StoreError::Open(format!("cannot open {path}: {e}")))?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
         // Files created before claims existed lack the column; adding it twice is harmless.
         let _ = conn.execute("ALTER TABLE pairs ADD COLUMN lease_until INTEGER", []);
@@ -65,7 +65,7 @@ impl SqliteStore {
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
         self.conn
             .lock()
-            .map_err(|_| backend("sqlite store lock poisoned"))
+            .map_err(|_| StoreError::Poisoned("sqlite store"))
     }
 
     pub(crate) fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {

@@ -177,3 +177,18 @@ fn the_memory_store_is_bounded() {
     let trace = store.trace("e4").unwrap().unwrap();
     assert!(trace.receptions.len() <= 3, "receptions are bounded too");
 }
+
+#[test]
+fn errors_keep_their_cause() {
+    let error = super::remote::from_json::<crate::store::Reception>("{").unwrap_err();
+    assert!(matches!(error, super::StoreError::Data(_)), "{error}");
+    assert!(std::error::Error::source(&error).is_some());
+    #[cfg(feature = "sqlite")]
+    {
+        // A directory is not a database file.
+        let dir = std::env::temp_dir();
+        let store = super::sqlite::SqliteStore::open(dir.to_str().unwrap());
+        let error = store.unwrap_err();
+        assert!(matches!(error, super::StoreError::Open(_)), "{error}");
+    }
+}

@@ -205,13 +205,13 @@ impl TableClient {
         request
             .send()
             .await
-            .map_err(|e| transport("table storage", &e))
+            .map_err(|e| transport("table storage", e))
     }
 }
 
 async fn json_body(reply: reqwest::Response, what: &str) -> Result<Value, StoreError> {
-    let bytes = reply.bytes().await.map_err(|e| transport(what, &e))?;
-    serde_json::from_slice(&bytes).map_err(|e| backend(format!("{what}: {e}")))
+    let bytes = reply.bytes().await.map_err(|e| transport(what, e))?;
+    Ok(serde_json::from_slice(&bytes)?)
 }
 
 fn header(reply: &reqwest::Response, name: &str) -> String {
@@ -234,5 +234,9 @@ async fn failed(what: &str, status: StatusCode, reply: reqwest::Response) -> Sto
                 .map(str::to_owned)
         })
         .unwrap_or_default();
-    backend(format!("table storage {what}: {status} {code}"))
+    StoreError::Refused {
+        what: format!("table storage {what}"),
+        status: status.as_u16(),
+        code,
+    }
 }

@@ -133,7 +133,7 @@ pub(crate) fn now_rfc1123() -> String {
 }
 
 fn invalid(what: &str) -> StoreError {
-    StoreError::Backend(format!("store.connection_string: {what}"))
+    StoreError::Open(format!("store.connection_string: {what}"))
 }
 
 #[cfg(test)]

@@ -48,11 +48,11 @@ impl Client {
         credentials: AwsCredentials,
     ) -> Result<Self, StoreError> {
         let url = reqwest::Url::parse(endpoint)
-            .map_err(|e| backend(format!("store.endpoint is not a URL: {e}")))?;
+            .map_err(|e| StoreError::Open(format!("store.endpoint is not a URL: {e}")))?;
         let host = match (url.host_str(), url.port()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             (Some(host), None) => host.to_owned(),
-            (None, _) => return Err(backend("store.endpoint has no host")),
+            (None, _) => return Err(StoreError::Open("store.endpoint has no host".into())),
         };
         Ok(Client {
             url,
@@ -102,12 +102,12 @@ impl Client {
             .header("authorization", authorization)
             .send()
             .await
-            .map_err(|e| transport(&format!("dynamodb {op}"), &e))?;
+            .map_err(|e| transport(&format!("dynamodb {op}"), e))?;
         let status = reply.status();
         let text = reply
             .text()
             .await
-            .map_err(|e| transport(&format!("dynamodb {op}"), &e))?;
+            .map_err(|e| transport(&format!("dynamodb {op}"), e))?;
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(json);
@@ -125,7 +125,12 @@ impl Client {
             .or_else(|| json.get("Message"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        Err(backend(format!("dynamodb {op}: {status} {kind} {message}")).into())
+        Err(StoreError::Refused {
+            what: format!("dynamodb {op}"),
+            status: status.as_u16(),
+            code: format!("{kind} {message}").trim().to_owned(),
+        }
+        .into())
     }
 
     /// Creates a table with partition key `pk` and sort key `sk` (strings), on demand; an existing

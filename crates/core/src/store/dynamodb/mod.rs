@@ -23,7 +23,7 @@ use client::{CallError, Client};
 use item::{EVENT_SK, get_s, key, n, s};
 use serde_json::{Value, json};
 
-use super::remote::{backend, from_json};
+use super::remote::from_json;
 use super::{EventRecord, PairState, Reception, StoreError};
 use crate::store::config::StoreConfig;
 
@@ -46,10 +46,12 @@ impl DynamoDbStore {
             retention,
         } = config
         else {
-            return Err(backend("not a dynamodb store config"));
+            return Err(StoreError::Open("not a dynamodb store config".into()));
         };
         let credentials = credentials.clone().ok_or_else(|| {
-            backend("dynamodb store: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+            StoreError::Open(
+                "dynamodb store: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set".into(),
+            )
         })?;
         let endpoint = endpoint
             .clone()
