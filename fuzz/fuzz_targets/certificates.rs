@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use regrelay_core::verify::signing;
+use regrelay_core::testing::signing;
 
 fuzz_target!(|data: &[u8]| {
     let _ = signing::rsa_key_from_der(data);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use regrelay_core::filter::advanced::{AdvancedFilter, OPERATORS};
+use regrelay_core::testing::{AdvancedFilter, OPERATORS};
 use serde_json::Value;
 
 fuzz_target!(|data: &[u8]| {

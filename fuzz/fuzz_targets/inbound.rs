@@ -7,7 +7,7 @@
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 use regrelay_core::decode;
-use regrelay_core::schema::sns;
+use regrelay_core::testing::sns;
 
 /// Header sets a sender might use; the first input byte picks one.
 const SHAPES: [&[(&str, &str)]; 8] = [
@@ -59,6 +59,6 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(text) = std::str::from_utf8(body) {
-        let _ = regrelay_core::time::normalize(text);
+        let _ = regrelay_core::testing::normalize_time(text);
     }
 });

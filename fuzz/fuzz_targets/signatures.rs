@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use http::{HeaderName, HeaderValue, Method};
 use libfuzzer_sys::fuzz_target;
 use regrelay_core::InboundRequest;
-use regrelay_core::verify::alibaba::{self, rsa};
-use regrelay_core::verify::signing;
+use regrelay_core::testing::alibaba::{self, rsa};
+use regrelay_core::testing::signing;
 
 const CERT: &str = include_str!("../../tests/fixtures/sns/signing_cert.pem");
 

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use regrelay_core::dispatch::message::{Messages, Style, Syntax, View};
-use regrelay_core::event::{Action, RegistryEvent, Schema};
+use regrelay_core::testing::{Messages, Style, Syntax, View};
+use regrelay_core::{Action, RegistryEvent, Schema};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

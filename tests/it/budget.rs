@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use axum::extract::{RawQuery, State};
 use base64::Engine;
-use regrelay_core::config::Config;
-use regrelay_core::dispatch::mac::hmac_sha256;
-use regrelay_core::store::DeliveryState;
+use regrelay_core::Config;
+use regrelay_core::DeliveryState;
+use regrelay_core::testing::hmac_sha256;
 use regrelay_tests::{App, client, fixture};
 use serde_json::{Value, json};
 

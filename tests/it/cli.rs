@@ -198,10 +198,13 @@ async fn serve_send_and_show(named_store: bool) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("history.db");
     let config = dir.path().join("regrelay.toml");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    // The named-store run is told where to listen with --listen, the other by `server.listen`.
     let store = if named_store {
         format!("[store]\nkind = \"sqlite\"\npath = \"{}\"\n", db.display())
     } else {
-        String::new()
+        format!("[server]\nlisten = \"{listen}\"\n")
     };
     std::fs::write(
         &config,
@@ -211,17 +214,13 @@ async fn serve_send_and_show(named_store: bool) {
         ),
     )
     .unwrap();
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "--config", config.to_str().unwrap()];
+    if named_store {
+        args.extend(["--listen", &listen]);
+    }
     let server = Serve(
         Command::new(binary("regrelay"))
-            .args([
-                "serve",
-                "--config",
-                config.to_str().unwrap(),
-                "--listen",
-                &listen,
-            ])
+            .args(&args)
             .current_dir(dir.path())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

@@ -1,7 +1,7 @@
 //! Fan-out over real HTTP: events reach loopback receivers; senders get 200, 5xx, 400, 413 or 415
 //! as their retry rules need; the ledger keeps retries from sending twice.
 
-use regrelay_core::store::DeliveryState;
+use regrelay_core::DeliveryState;
 use regrelay_tests::{App, Receiver, Scripted, client, fixture, webhook_config};
 use serde_json::Value;
 

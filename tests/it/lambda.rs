@@ -4,7 +4,7 @@
 use lambda_http::Body;
 use lambda_http::request::from_str;
 use regrelay_core::Pipeline;
-use regrelay_core::config::{Config, ProcessEnv};
+use regrelay_core::{Config, ProcessEnv};
 use regrelay_tests::{Receiver, fixture, webhook_config};
 use serde_json::Value;
 

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use regrelay_core::store::config::StoreConfig;
-use regrelay_core::store::{DeliveryState, Store};
+use regrelay_core::StoreConfig;
+use regrelay_core::{DeliveryState, Store};
 use regrelay_tests::process::ServeProcess;
 use regrelay_tests::soak::{SoakParams, run};
 use regrelay_tests::{App, Receiver, Scripted, client, fixture};

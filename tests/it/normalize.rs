@@ -4,9 +4,9 @@
 //! error, never a panic.
 
 use http::HeaderMap;
+use regrelay_core::Classified;
 use regrelay_core::decode;
-use regrelay_core::normalize::Classified;
-use regrelay_core::schema::{self, lenient};
+use regrelay_core::testing::{self, lenient};
 use regrelay_tests::{App, binary, client, fixture, fixture_path, golden};
 
 /// Documentation samples published with syntax errors (trailing commas, `//` comments): read the
@@ -85,7 +85,7 @@ fn every_fixture_matches_its_golden() {
 #[test]
 fn trailing_comma_samples_are_rejected_strictly_with_a_reason() {
     let raw = fixture("seeds/connected_registry.image_pushed.en.json");
-    let error = schema::parse(&HeaderMap::new(), &raw).expect_err("trailing commas are not JSON");
+    let error = testing::parse(&HeaderMap::new(), &raw).expect_err("trailing commas are not JSON");
     assert!(!error.is_media_type());
     assert!(error.to_string().contains("not valid JSON"), "{error}");
 }

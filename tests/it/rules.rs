@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 
 use http::HeaderMap;
+use regrelay_core::Classified;
 use regrelay_core::Config;
-use regrelay_core::filter::{self, Decision, Subject};
-use regrelay_core::normalize::{Classified, classify};
-use regrelay_core::schema::{self, lenient};
+use regrelay_core::Decision;
+use regrelay_core::testing::classify;
+use regrelay_core::testing::lenient;
+use regrelay_core::testing::{self, Subject};
 use regrelay_tests::fixture;
 
 fn config(rules: &str) -> Config {
@@ -20,14 +22,14 @@ fn config(rules: &str) -> Config {
 /// Each event of a fixture with every rule's decision and the target names.
 fn decide(config: &Config, fixture_name: &str) -> Vec<(Vec<Decision>, Vec<String>)> {
     let body = lenient::repair(&String::from_utf8(fixture(fixture_name)).unwrap());
-    let inbound = schema::parse(&HeaderMap::new(), body.as_bytes()).unwrap();
+    let inbound = testing::parse(&HeaderMap::new(), body.as_bytes()).unwrap();
     inbound
         .events
         .iter()
         .filter_map(|p| match classify(p) {
             Classified::Registry(event) => {
                 let (decisions, targets) =
-                    filter::decide(&config.rules, &Subject::new(&event, p.raw.get()));
+                    testing::decide(&config.rules, &Subject::new(&event, p.raw.get()));
                 Some((
                     decisions,
                     targets

@@ -81,7 +81,7 @@ async fn a_huge_retry_after_does_not_stop_the_server() {
 /// An empty secret would turn authentication off: the config does not load.
 #[test]
 fn an_empty_secret_does_not_load() {
-    use regrelay_core::config::Config;
+    use regrelay_core::Config;
     let env = std::collections::HashMap::from([("EMPTY".to_owned(), String::new())]);
     for secret in ["", ",", " , ", "${env:EMPTY}"] {
         let error = Config::from_toml(&format!("[inbound]\nsecret = \"{secret}\"\n"), &env)

@@ -2,7 +2,7 @@
 //! headers its sender really uses, and what the webhook receiver got. SNS: signed with the test
 //! key under `tests/fixtures/sns`, certificate and confirmation served by loopback receivers.
 
-use regrelay_core::schema::lenient;
+use regrelay_core::testing::lenient;
 use regrelay_tests::{App, Receiver, Scripted, client, fixture, webhook_config};
 use serde_json::Value;
 
@@ -74,7 +74,7 @@ async fn ecr_as_a_direct_lambda_invocation() {
     let sink = Receiver::start().await;
     let config = regrelay_core::Config::from_toml(
         &webhook_config(&sink.url("/hook")),
-        &regrelay_core::common::ProcessEnv,
+        &regrelay_core::ProcessEnv,
     )
     .unwrap();
     let pipeline = regrelay_core::Pipeline::new(config).unwrap();

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use regrelay_core::config::{AwsCredentials, Config, Secret, StoreConfig};
-use regrelay_core::store::{Store, now_millis};
+use regrelay_core::{AwsCredentials, Config, Secret, StoreConfig};
+use regrelay_core::{Store, now_millis};
 use regrelay_tests::{App, Receiver, client, fixture, webhook_config};
 use serde_json::Value;
 

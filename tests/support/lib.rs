@@ -12,8 +12,8 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use regrelay_core::config::Config;
-use regrelay_core::{Pipeline, config};
+use regrelay_core::Config;
+use regrelay_core::{Pipeline, ProcessEnv};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -243,7 +243,7 @@ pub struct App {
 impl App {
     /// Starts the app with a config written as TOML.
     pub async fn start(config_toml: &str) -> App {
-        let config = Config::from_toml(config_toml, &config::ProcessEnv).expect("test config");
+        let config = Config::from_toml(config_toml, &ProcessEnv).expect("test config");
         Self::with_config(config).await
     }
 

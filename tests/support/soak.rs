@@ -257,15 +257,14 @@ fn tally(receipts: &[crate::flaky::Receipt], kills: &[Instant], params: &SoakPar
     report
 }
 
-fn open_store(dir: &std::path::Path) -> Option<regrelay_core::store::Store> {
+fn open_store(dir: &std::path::Path) -> Option<regrelay_core::Store> {
     let path = dir.join("soak.db").display().to_string();
-    regrelay_core::store::Store::open(&regrelay_core::store::config::StoreConfig::Sqlite { path })
-        .ok()
+    regrelay_core::Store::open(&regrelay_core::StoreConfig::Sqlite { path }).ok()
 }
 
 /// Moves the duplicates whose pair has a timed-out attempt on record into the timeout count.
 async fn explain_timeouts(
-    store: &Option<regrelay_core::store::Store>,
+    store: &Option<regrelay_core::Store>,
     unexplained: &mut Vec<(String, String)>,
     timeouts: &mut usize,
 ) {
@@ -292,12 +291,12 @@ async fn explain_timeouts(
     *unexplained = still;
 }
 
-async fn dead_lettered(store: &Option<regrelay_core::store::Store>) -> usize {
+async fn dead_lettered(store: &Option<regrelay_core::Store>) -> usize {
     let Some(store) = store else {
         return usize::MAX;
     };
-    let filter = regrelay_core::store::ListFilter {
-        state: Some(regrelay_core::store::DeliveryState::DeadLettered),
+    let filter = regrelay_core::ListFilter {
+        state: Some(regrelay_core::DeliveryState::DeadLettered),
         limit: usize::MAX >> 1,
         ..Default::default()
     };

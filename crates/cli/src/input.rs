@@ -31,4 +31,4 @@ pub fn headers(content_type: Option<&str>) -> anyhow::Result<HeaderMap> {
     Ok(headers)
 }
 
-pub use regrelay_core::schema::lenient::repair;
+pub use regrelay_core::decode::repair;

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http::HeaderMap;
 use regrelay_core::Config;
-use regrelay_core::schema;
+use regrelay_core::testing;
 use regrelay_core::{decode, route};
 
 /// A 64-event batch built from the ACR ImagePushed documentation sample, ids and repos varied.
@@ -49,7 +49,7 @@ fn pipeline(c: &mut Criterion) {
     group.bench_function("parse_only", |b| {
         b.iter(|| {
             black_box(
-                schema::parse(&headers, black_box(&body))
+                testing::parse(&headers, black_box(&body))
                     .expect("parse")
                     .events
                     .len(),

@@ -1,43 +1,73 @@
 //! regrelay's core: everything the product does, with no web framework in sight.
 //!
-//! Data flows one way, and each step has its module:
+//! A POST of events goes through five stages, in the order data flows; each is a module with one
+//! entry function, and none imports a later one (`scripts/module-cycles.py` checks it):
 //!
-//! | step | module | owns |
-//! | --- | --- | --- |
-//! | entry | [`ingress`] | routing, inbound auth, body limit, the reply to the sender |
-//! | decode | [`schema`] | one module per inbound format; detection |
-//! | handshake | [`handshake`] | Event Grid validation, CloudEvents `OPTIONS` |
-//! | normalize | [`normalize`] → [`event`] | the registry-aware model |
-//! | match | [`filter`] | rules, compiled once, explained on demand |
-//! | fan out | [`dispatch`] | one file per target kind; attempts and their classes |
-//! | remember | [`store`] | history, the per-(event, target) ledger |
+//! | stage | module | owns | built on |
+//! | --- | --- | --- | --- |
+//! | 1 admit | `admit` | body limit, encoding, shared secret, signatures, SNS unwrapping | `verify`, `handshake` |
+//! | 2 decode | [`decode`] | format detection, parsing, classification, repeated ids | `schema`, `normalize` → `event` |
+//! | 3 route | [`route`] | every rule's decision, the targets | `filter` |
+//! | 4 deliver | `deliver` | ledger claims, attempts, the retry policy | `dispatch`, `store` |
+//! | 5 record | `record` | the reception, written once; the reply to the sender | `store`, `handshake` |
 //!
-//! [`config`] turns the operator's TOML into the validated form all of these use, once, at start.
-//! Shells (`functions/azure`, `functions/lambda`, `regrelay serve`) only translate their request
-//! and response types to [`reply::InboundRequest`] and [`reply::Reply`].
+//! [`Pipeline::handle`] routes a request (health, history, the CloudEvents `OPTIONS` handshake,
+//! events) and calls the stages. `config` only reads the operator's TOML and composes the
+//! configs each component builds beside itself; `common` holds what every stage shares (secrets,
+//! durations, the config error, the attempt record). Shells (`functions/azure`,
+//! `functions/lambda`, `regrelay serve`) only translate their types to [`InboundRequest`] and
+//! from [`Reply`].
+//!
+//! Modules are private to the crate; what the shells, the CLI and the tests use is re-exported
+//! here, and [`testing`] holds the internals tests and fuzz targets exercise directly.
 
-pub mod admit;
-pub mod common;
-pub mod config;
+pub(crate) mod admit;
+pub(crate) mod common;
+pub(crate) mod config;
 pub mod decode;
-pub mod deliver;
-pub mod dispatch;
-pub mod event;
-pub mod filter;
-pub mod handshake;
-pub mod http;
-pub mod normalize;
+pub(crate) mod deliver;
+pub(crate) mod dispatch;
+pub(crate) mod event;
+pub(crate) mod filter;
+pub(crate) mod handshake;
+pub(crate) mod http;
+pub(crate) mod normalize;
 mod pipeline;
-pub mod record;
-pub mod reply;
+pub(crate) mod record;
+pub(crate) mod reply;
 pub mod route;
-pub mod schema;
-pub mod store;
+pub(crate) mod schema;
+pub(crate) mod store;
 pub mod telemetry;
-pub mod time;
-pub mod verify;
+pub(crate) mod time;
+pub(crate) mod verify;
 
+pub use common::{Attempt, AttemptClass, ConfigError, Env, ProcessEnv, Secret};
 pub use config::Config;
-pub use event::RegistryEvent;
+pub use dispatch::Target;
+pub use event::{Action, RegistryEvent, RegistryKind, Schema};
+pub use filter::Decision;
+pub use normalize::Classified;
 pub use pipeline::{Pipeline, PipelineError};
-pub use reply::{InboundRequest, Reply};
+pub use reply::{InboundRequest, Rejection, Reply};
+pub use schema::Format;
+pub use store::config::{AwsCredentials, StoreConfig};
+pub use store::{
+    DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, ReceptionKind,
+    Store, StoreError, Trace, now_millis,
+};
+
+/// Internals that the integration tests, benchmarks and fuzz targets exercise directly: parsers,
+/// signature checks, templates, the ledger's primitives. Not an API; it changes with the code.
+pub mod testing {
+    pub use crate::dispatch::mac::hmac_sha256;
+    pub use crate::dispatch::message::{Messages, Style, Syntax, View};
+    pub use crate::dispatch::{Delivery, Dispatcher};
+    pub use crate::filter::advanced::{AdvancedFilter, OPERATORS};
+    pub use crate::filter::{Subject, decide};
+    pub use crate::normalize::classify;
+    pub use crate::schema::{lenient, parse, sns};
+    pub use crate::store::{Claim, Lease};
+    pub use crate::time::normalize as normalize_time;
+    pub use crate::verify::{alibaba, signing};
+}

@@ -1,8 +1,8 @@
 //! `regrelay-azure`: reads its port and config from the Functions host's environment and serves.
 
 use anyhow::Context;
-use regrelay_core::config::{Config, ProcessEnv};
 use regrelay_core::telemetry::{self, LogFormat};
+use regrelay_core::{Config, ProcessEnv};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -2,8 +2,8 @@
 //! `REGRELAY_CONFIG_TOML`), JSON logs as Lambda's log format asks, then serve invocations.
 
 use anyhow::Context;
-use regrelay_core::config::{Config, ProcessEnv};
 use regrelay_core::telemetry::{self, LogFormat};
+use regrelay_core::{Config, ProcessEnv};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

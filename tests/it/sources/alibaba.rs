@@ -269,9 +269,9 @@ async fn without_verification_alibaba_events_are_accepted_as_sent() {
 
 #[test]
 fn verification_needs_regions_or_hosts() {
-    let error = regrelay_core::config::Config::from_toml(
+    let error = regrelay_core::Config::from_toml(
         "[inbound]\nalibaba_verify_signatures = true\n",
-        &regrelay_core::common::ProcessEnv,
+        &regrelay_core::ProcessEnv,
     )
     .unwrap_err();
     assert!(

@@ -219,7 +219,7 @@ async fn sns_needs_a_topic_allowlist() {
 async fn sns_records_invoking_lambda_directly() {
     use lambda_http::request::from_str;
     use regrelay_core::Pipeline;
-    use regrelay_core::config::{Config, ProcessEnv};
+    use regrelay_core::{Config, ProcessEnv};
 
     let certs = cert_server(4).await;
     let sink = Receiver::start().await;
@@ -270,7 +270,7 @@ async fn sns_records_invoking_lambda_directly() {
 /// The published SNS → Lambda samples are recognized, with either spelling of the URL fields.
 #[test]
 fn published_lambda_sns_events_are_recognized() {
-    use regrelay_core::schema::sns::LambdaSnsEvent;
+    use regrelay_core::testing::sns::LambdaSnsEvent;
     for name in [
         "sns/lambda.aws-lambda-go.json",
         "sns/lambda.aws-lambda-rust-runtime.json",

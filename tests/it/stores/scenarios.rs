@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use regrelay_core::dispatch::{Attempt, AttemptClass};
-use regrelay_core::store::config::StoreConfig;
-use regrelay_core::store::{
-    Claim, DeliveryState, EventRecord, Lease, ListFilter, Reception, Store, now_millis,
-};
+use regrelay_core::StoreConfig;
+use regrelay_core::testing::{Claim, Lease};
+use regrelay_core::{Attempt, AttemptClass};
+use regrelay_core::{DeliveryState, EventRecord, ListFilter, Reception, Store, now_millis};
 
 const LEASE: Duration = Duration::from_secs(30);
 
@@ -23,7 +22,7 @@ pub(super) async fn two_instances(config: &StoreConfig) -> (Store, Store) {
 /// RFC 3339 for now plus `seconds` (always with `.500`, so the strings sort as the times do).
 pub(super) fn at(seconds: i64) -> String {
     let millis = (now_millis() / 1000 + seconds) * 1000 + 500;
-    regrelay_core::time::normalize(&millis.to_string()).unwrap()
+    regrelay_core::testing::normalize_time(&millis.to_string()).unwrap()
 }
 
 pub(super) fn record(
@@ -51,7 +50,7 @@ pub(super) fn reception(id: &str, received_at: &str, event_ids: &[&str]) -> Rece
     Reception {
         id: id.into(),
         received_at: received_at.into(),
-        kind: regrelay_core::store::ReceptionKind::Events,
+        kind: regrelay_core::ReceptionKind::Events,
         format: Some("event_grid".into()),
         payload_sha256: "00".into(),
         status: 200,

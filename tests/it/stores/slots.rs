@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use regrelay_core::store::Store;
-use regrelay_core::store::config::StoreConfig;
+use regrelay_core::Store;
+use regrelay_core::StoreConfig;
 
 use super::scenarios::{at, reception, record, two_instances};
 

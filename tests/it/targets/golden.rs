@@ -149,7 +149,7 @@ fn without_escaped(text: &str) -> String {
 fn hostile_fields_render_as_text_in_every_chat_target() {
     let config = Config::from_toml(GOLDEN_TARGETS, &HashMap::<String, String>::new()).unwrap();
     let raw = fixture("hostile/event_grid.hostile_fields.json");
-    let inbound = schema::parse(&HeaderMap::new(), &raw).expect("fixture parses");
+    let inbound = testing::parse(&HeaderMap::new(), &raw).expect("fixture parses");
     let Classified::Registry(event) = classify(&inbound.events[0]) else {
         panic!("a registry event");
     };
@@ -200,7 +200,7 @@ fn every_target_renders_every_fixture_as_its_golden() {
     let config = Config::from_toml(GOLDEN_TARGETS, &HashMap::<String, String>::new()).unwrap();
     for name in GOLDEN_FIXTURES {
         let raw = fixture(name);
-        let inbound = schema::parse(&HeaderMap::new(), &raw).expect("fixture parses");
+        let inbound = testing::parse(&HeaderMap::new(), &raw).expect("fixture parses");
         let events: Vec<_> = inbound
             .events
             .iter()

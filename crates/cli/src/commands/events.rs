@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use regrelay_core::Pipeline;
-use regrelay_core::store::{DeliveryState, ListFilter, Trace};
+use regrelay_core::{DeliveryState, ListFilter, Trace};
 
 /// `events` subcommands.
 #[derive(Debug, clap::Subcommand)]

@@ -7,7 +7,7 @@ pub mod serve;
 pub mod simulate;
 
 use anyhow::Context;
-use regrelay_core::config::{Config, ProcessEnv, StoreConfig};
+use regrelay_core::{Config, ProcessEnv, StoreConfig};
 
 /// Loads the config at `path`, or the embedded default (everything to a log target, in-memory
 /// store) when none is given.

@@ -6,8 +6,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use regrelay_core::Classified;
 use regrelay_core::decode::{self, Decoded, Offline};
-use regrelay_core::normalize::Classified;
 
 /// Arguments of `normalize`.
 #[derive(Debug, clap::Args)]

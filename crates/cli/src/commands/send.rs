@@ -4,8 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use regrelay_core::normalize::{Classified, classify};
-use regrelay_core::schema::{self, Format};
+use regrelay_core::{Classified, Format, Schema, decode};
 
 /// Arguments of `send`.
 #[derive(Debug, clap::Args)]
@@ -121,13 +120,13 @@ fn chain(error: &dyn std::error::Error) -> String {
 
 /// The content type and `aeg-event-type` a real sender would use for this body.
 fn sender_headers(body: &[u8]) -> anyhow::Result<(&'static str, Option<&'static str>)> {
-    let inbound = schema::parse(&http::HeaderMap::new(), body)
+    let decoded = decode::decode_body(&http::HeaderMap::new(), body, usize::MAX)
         .map_err(|e| anyhow::anyhow!("payload: {e}"))?;
-    let validation = inbound
-        .events
+    let validation = decoded
+        .entries
         .iter()
-        .any(|e| matches!(classify(e), Classified::Validation { .. }));
-    Ok(match inbound.format {
+        .any(|e| matches!(e.classified, Classified::Validation { .. }));
+    Ok(match decoded.format {
         Format::EventGrid => (
             "application/json",
             Some(if validation {
@@ -137,7 +136,12 @@ fn sender_headers(body: &[u8]) -> anyhow::Result<(&'static str, Option<&'static 
             }),
         ),
         Format::Batch => ("application/cloudevents-batch+json", None),
-        Format::Structured if inbound.events.iter().all(|e| e.wire.specversion.is_some()) => {
+        Format::Structured
+            if decoded
+                .entries
+                .iter()
+                .all(|e| e.schema == Schema::Cloudevents) =>
+        {
             ("application/cloudevents+json", None)
         }
         _ => ("application/json", None),

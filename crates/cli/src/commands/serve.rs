@@ -11,10 +11,13 @@ pub struct Args {
     /// Config file (default: the embedded example: every event to stdout, SQLite history).
     #[arg(long, short)]
     pub config: Option<String>,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: String,
+    /// Address to listen on (default: `server.listen` in the config, else 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<String>,
 }
+
+/// Where `serve` listens when neither `--listen` nor `server.listen` says.
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -22,10 +25,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = super::load_config(args.config.as_deref())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
+        let listen = args
+            .listen
+            .or_else(|| config.server.listen.clone())
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let pipeline = regrelay_core::Pipeline::new(config)?;
-        let listener = tokio::net::TcpListener::bind(&args.listen)
+        let listener = tokio::net::TcpListener::bind(&listen)
             .await
-            .with_context(|| format!("binding {}", args.listen))?;
+            .with_context(|| format!("binding {listen}"))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, "regrelay listening; POST events to http://{address}/api/events");
         let header_timeout = pipeline.config().server.header_timeout;

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
+use regrelay_core::Classified;
 use regrelay_core::decode::{self, Offline};
-use regrelay_core::normalize::Classified;
 use regrelay_core::route::{self, Routed};
 use serde_json::json;
 
@@ -80,7 +80,7 @@ fn report(
     out: &mut String,
     json: bool,
     routed: &Routed,
-    targets: &[regrelay_core::dispatch::Target],
+    targets: &[regrelay_core::Target],
 ) -> anyhow::Result<()> {
     let event = &routed.event;
     let target_names = routed.target_names(targets);

@@ -9,24 +9,17 @@ pub mod raw;
 use std::collections::HashMap;
 use std::time::Duration;
 
-pub use crate::common::{ConfigError, Env, ProcessEnv, Secret};
-pub use crate::store::config::{AwsCredentials, StoreConfig};
+pub use crate::common::{ConfigError, Env};
+pub use crate::store::config::StoreConfig;
 pub use raw::RawConfig;
 
-pub use crate::admit::config::{
-    DEFAULT_ALLOWED_ORIGIN, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENTS, DEFAULT_SNS_HOSTS,
-    DEFAULT_SNS_MAX_AGE, Inbound, SnsInbound,
-};
-pub use crate::common::duration::MAX_CONFIG_WAIT;
+pub use crate::admit::config::Inbound;
 pub use crate::deliver::config::DeliveryPolicy;
-pub use crate::verify::alibaba::AlibabaInbound;
 
 use crate::common::duration;
 use crate::dispatch::Target;
 use crate::filter::Rule;
 
-/// Default per-attempt timeout for targets.
-pub const DEFAULT_TARGET_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default history retention: three days, as the Alibaba console keeps events.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(3 * 86_400);
 /// Longest history retention accepted.
@@ -55,8 +48,10 @@ pub struct Config {
 
 /// Limits of the long-running HTTP servers (`regrelay serve`, the Azure handler), against
 /// clients that hold connections open by sending slowly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerLimits {
+    /// `server.listen`: where `regrelay serve` listens unless `--listen` says otherwise.
+    pub listen: Option<String>,
     /// Time to send the request line and headers.
     pub header_timeout: Duration,
     /// Time to send the whole body.
@@ -66,6 +61,7 @@ pub struct ServerLimits {
 impl Default for ServerLimits {
     fn default() -> Self {
         ServerLimits {
+            listen: None,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
         }
@@ -85,7 +81,16 @@ impl raw::RawServer {
             },
             None => Ok(fallback),
         };
+        if let Some(listen) = &self.listen
+            && listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(ConfigError::invalid(
+                "server.listen",
+                format!("'{listen}' is not an address like 127.0.0.1:8080"),
+            ));
+        }
         Ok(ServerLimits {
+            listen: self.listen.clone(),
             header_timeout: parse(
                 &self.header_timeout,
                 "server.header_timeout",

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 pub use crate::admit::config::RawInbound;
 pub use crate::deliver::config::RawDelivery;
-pub use crate::dispatch::config::{RawTarget, RawTargetKind};
+pub use crate::dispatch::config::RawTarget;
 pub use crate::filter::config::RawRule;
 pub use crate::store::config::RawStore;
 

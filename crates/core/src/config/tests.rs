@@ -95,3 +95,11 @@ fn errors_name_the_key() {
         assert!(err.contains(needle), "{needle} not in: {err}");
     }
 }
+
+#[test]
+fn server_listen_is_read_and_checked() {
+    let config = Config::from_toml("[server]\nlisten = \"0.0.0.0:9000\"\n", &env()).unwrap();
+    assert_eq!(config.server.listen.as_deref(), Some("0.0.0.0:9000"));
+    let error = Config::from_toml("[server]\nlisten = \"localhost\"\n", &env()).unwrap_err();
+    assert!(error.to_string().starts_with("server.listen:"), "{error}");
+}

@@ -23,6 +23,9 @@ use crate::schema::sns::{self, LambdaSnsEvent, SnsMessage};
 use crate::schema::{self, Format, SchemaError, alibaba as alibaba_schema};
 use crate::verify::alibaba::HEADER_SIGNATURE;
 
+/// Reads documentation samples with trailing commas and `//` comments (`--lenient`).
+pub use crate::schema::lenient::repair;
+
 /// One envelope of a body, classified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {

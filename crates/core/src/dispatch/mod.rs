@@ -27,7 +27,6 @@ use std::time::Instant;
 use tracing::Instrument;
 
 pub use crate::common::{Attempt, AttemptClass};
-pub use render::{RenderError, Rendered};
 
 use crate::event::RegistryEvent;
 use outcome::ReplyCheck;

@@ -19,16 +19,6 @@ impl Glob {
         }
     }
 
-    /// The pattern as written.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    /// Whether the pattern is exactly `*`.
-    pub fn is_any(&self) -> bool {
-        self.text == "*"
-    }
-
     /// Whether `value` matches the whole pattern.
     pub fn matches(&self, value: &str) -> bool {
         let [first, middle @ .., last] = self.parts.as_slice() else {

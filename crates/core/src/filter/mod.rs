@@ -200,16 +200,6 @@ pub fn decide(rules: &[Rule], subject: &Subject<'_>) -> (Vec<Decision>, Vec<usiz
     (decisions, targets)
 }
 
-/// The targets that receive the event, without building explanations (the hot path).
-pub fn route(rules: &[Rule], subject: &Subject<'_>, into: &mut Vec<usize>) {
-    into.clear();
-    for rule in rules.iter().filter(|r| r.matches(subject)) {
-        into.extend(rule.targets.iter().copied());
-    }
-    into.sort_unstable();
-    into.dedup();
-}
-
 #[cfg(test)]
 mod fail_closed {
     use super::*;

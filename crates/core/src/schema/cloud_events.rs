@@ -9,8 +9,6 @@ use percent_encoding::percent_decode_str;
 use super::wire::{Data, WireEvent};
 use super::{Parsed, RawEvent, SchemaError};
 
-/// Media type of a structured-mode CloudEvent.
-pub const STRUCTURED: &str = "application/cloudevents+json";
 /// Media type of a batched-mode CloudEvents array.
 pub const BATCH: &str = "application/cloudevents-batch+json";
 /// Header that marks a binary-mode CloudEvent.

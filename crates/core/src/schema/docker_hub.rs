@@ -53,9 +53,6 @@ pub struct PushRepository<'a> {
     /// Region (Alibaba only: what tells the two apart).
     #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
     pub region: Option<Cow<'a, str>>,
-    /// Repository page (Docker Hub).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub repo_url: Option<Cow<'a, str>>,
 }
 
 impl PushRepository<'_> {

@@ -3,13 +3,7 @@
 
 /// Header Event Grid sets to say what kind of delivery a request is.
 pub const HEADER_EVENT_TYPE: &str = "aeg-event-type";
-/// Header with the number of delivery attempts so far.
-pub const HEADER_DELIVERY_COUNT: &str = "aeg-delivery-count";
-/// Header with the event subscription's name.
-pub const HEADER_SUBSCRIPTION: &str = "aeg-subscription-name";
 
-/// `aeg-event-type` value of a validation handshake.
-pub const DELIVERY_VALIDATION: &str = "SubscriptionValidation";
 /// `aeg-event-type` value of a subscription deletion notice.
 pub const DELIVERY_DELETION: &str = "SubscriptionDeletion";
 

@@ -11,9 +11,6 @@ use serde::Deserialize;
 
 use super::lenient::{self, Obj};
 
-/// `User-Agent` of EventBridge API destinations.
-pub const USER_AGENT: &str = "Amazon/EventBridge";
-
 /// One EventBridge event.
 #[derive(Debug, Default, Deserialize)]
 pub struct EventBridgeEvent<'a> {
@@ -40,9 +37,6 @@ pub struct EventBridgeEvent<'a> {
     /// AWS region.
     #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
     pub region: Option<Cow<'a, str>>,
-    /// Resource ARNs.
-    #[serde(default)]
-    pub resources: serde_json::Value,
     /// The ECR or Inspector detail.
     #[serde(borrow, default)]
     pub detail: Obj<EcrDetail<'a>>,

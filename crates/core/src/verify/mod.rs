@@ -8,5 +8,3 @@ pub mod alibaba;
 mod der;
 pub mod signing;
 pub mod sns;
-
-pub use signing::SignatureError;

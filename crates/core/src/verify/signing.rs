@@ -286,7 +286,9 @@ mod default_hosts {
     use super::*;
 
     fn allowed(url: &str) -> bool {
-        let defaults: Vec<String> = crate::config::DEFAULT_SNS_HOSTS.map(str::to_owned).to_vec();
+        let defaults: Vec<String> = crate::admit::config::DEFAULT_SNS_HOSTS
+            .map(str::to_owned)
+            .to_vec();
         url_allowed(url, &defaults)
     }
 
