@@ -12,10 +12,7 @@ use crate::schema::eventbridge::{EcrDetail, EventBridgeEvent};
 use crate::schema::lenient::owned;
 
 /// Classifies one EventBridge event.
-pub(super) fn classify(raw: &str) -> Classified {
-    let Ok(envelope) = serde_json::from_str::<EventBridgeEvent<'_>>(raw) else {
-        return ignored("(undecodable EventBridge event)");
-    };
+pub(super) fn classify(envelope: &EventBridgeEvent<'_>) -> Classified {
     let detail_type = envelope.detail_type.as_deref().unwrap_or_default();
     let source = envelope.source.as_deref().unwrap_or_default();
     let empty = EcrDetail::default();

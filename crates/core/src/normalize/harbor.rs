@@ -104,10 +104,7 @@ fn lookup(kind: &str) -> Option<(Action, Option<Outcome>)> {
 }
 
 /// A default-format payload (`id` was derived from the payload).
-pub(super) fn classify_default(id: String, raw: &str) -> Classified {
-    let Ok(payload) = serde_json::from_str::<HarborPayload<'_>>(raw) else {
-        return ignored("(undecodable Harbor payload)");
-    };
+pub(super) fn classify_default(id: String, payload: &HarborPayload<'_>) -> Classified {
     let kind = payload.kind.as_deref().unwrap_or_default();
     let Some((action, outcome)) = lookup(kind) else {
         return ignored(kind);

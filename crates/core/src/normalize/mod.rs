@@ -20,7 +20,7 @@ use crate::event::{Action, RegistryEvent, RegistryKind, Schema};
 use crate::schema::acr::AcrData;
 use crate::schema::lenient::owned;
 use crate::schema::wire::{Data, WireEvent};
-use crate::schema::{Parsed, alibaba as alibaba_schema, event_grid};
+use crate::schema::{Envelope, Parsed, alibaba as alibaba_schema, event_grid};
 
 /// What one envelope turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +44,14 @@ pub enum Classified {
 /// Classifies one decoded envelope.
 pub fn classify(parsed: &Parsed<'_>) -> Classified {
     let raw = parsed.raw.get();
-    match parsed.schema() {
-        Schema::EventGrid | Schema::Cloudevents => {}
-        Schema::Eventbridge => return ecr::classify(raw),
-        Schema::Harbor => return harbor::classify_default(id(parsed), raw),
-        Schema::Distribution | Schema::AcrWebhook => return distribution::classify(parsed),
-        Schema::DockerHub | Schema::AlibabaWebhook => return push_hooks::classify(parsed),
+    match &parsed.envelope {
+        Envelope::EventBridge(event) => return ecr::classify(event),
+        Envelope::Harbor(payload) => return harbor::classify_default(id(parsed), payload),
+        Envelope::Push(payload) => return push_hooks::classify(parsed, payload),
+        Envelope::Wire => {}
+    }
+    if matches!(parsed.schema(), Schema::Distribution | Schema::AcrWebhook) {
+        return distribution::classify(parsed);
     }
     let wire = &parsed.wire;
     let kind = wire.kind().unwrap_or_default();

@@ -4,18 +4,15 @@
 //! its registry is `docker.io`. Alibaba's registry is derived from the region as the Personal
 //! Edition endpoint `registry.<region>.aliyuncs.com`; its times have no zone and are read as UTC.
 
-use super::{Classified, blank, id, ignored, set_time};
+use super::{Classified, blank, id, set_time};
 use crate::event::{Action, RegistryKind, Schema};
 use crate::schema::Parsed;
 use crate::schema::docker_hub::PushPayload;
 use crate::schema::lenient::owned;
 
 /// Classifies a Docker Hub or Alibaba classic webhook.
-pub(super) fn classify(parsed: &Parsed<'_>) -> Classified {
+pub(super) fn classify(parsed: &Parsed<'_>, payload: &PushPayload<'_>) -> Classified {
     let schema = parsed.schema();
-    let Ok(payload) = serde_json::from_str::<PushPayload<'_>>(parsed.raw.get()) else {
-        return ignored("(undecodable push webhook)");
-    };
     let (event_type, kind) = match schema {
         Schema::AlibabaWebhook => ("alibaba_webhook.push", RegistryKind::Alibaba),
         _ => ("docker_hub.push", RegistryKind::DockerHub),

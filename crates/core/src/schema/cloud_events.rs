@@ -76,6 +76,7 @@ pub fn parse_binary<'a>(
     let raw = serde_json::to_string(&attributes)
         .map_err(|_| SchemaError::malformed("binary-mode attributes could not be encoded"))?;
     Ok(Parsed {
+        envelope: super::Envelope::Wire,
         wire,
         raw: RawEvent::Owned(raw),
         schema: crate::event::Schema::Cloudevents,

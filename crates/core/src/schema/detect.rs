@@ -16,7 +16,7 @@ use super::eventbridge::EventBridgeEvent;
 use super::harbor::HarborPayload;
 use super::lenient::{self, Obj};
 use super::wire::WireEvent;
-use super::{Format, Parsed, RawEvent, SchemaError, distribution, json};
+use super::{Envelope, Format, Parsed, RawEvent, SchemaError, distribution, json};
 use crate::event::Schema;
 
 #[derive(Deserialize)]
@@ -54,9 +54,11 @@ pub(super) fn object(text: &str) -> Result<(Format, Vec<Parsed<'_>>), SchemaErro
     if probe.detail_type.is_some() && probe.detail.is_some() {
         let event: EventBridgeEvent<'_> =
             serde_json::from_str(raw).map_err(|e| json::located(text, 0, &e))?;
+        let id = event.id.clone();
+        let envelope = Envelope::EventBridge(Box::new(event));
         return Ok((
             Format::EventBridge,
-            vec![one(event.id, raw, Schema::Eventbridge)?],
+            vec![one(id, raw, Schema::Eventbridge, envelope)?],
         ));
     }
     if probe.events.is_some() {
@@ -68,20 +70,20 @@ pub(super) fn object(text: &str) -> Result<(Format, Vec<Parsed<'_>>), SchemaErro
         if payload.kind.is_none() {
             return Err(SchemaError::malformed("Harbor webhook without 'type'"));
         }
-        return Ok((Format::Harbor, vec![derived(raw, Schema::Harbor)]));
+        let envelope = Envelope::Harbor(Box::new(payload));
+        return Ok((Format::Harbor, vec![derived(raw, Schema::Harbor, envelope)]));
     }
     if probe.push_data.is_some() && probe.repository.get().is_some() {
-        let _: PushPayload<'_> =
+        let payload: PushPayload<'_> =
             serde_json::from_str(raw).map_err(|e| json::located(text, 0, &e))?;
         let alibaba = probe.repository.get().is_some_and(|r| r.region.is_some());
-        return Ok(if alibaba {
-            (
-                Format::AlibabaWebhook,
-                vec![derived(raw, Schema::AlibabaWebhook)],
-            )
+        let (format, schema) = if alibaba {
+            (Format::AlibabaWebhook, Schema::AlibabaWebhook)
         } else {
-            (Format::DockerHub, vec![derived(raw, Schema::DockerHub)])
-        });
+            (Format::DockerHub, Schema::DockerHub)
+        };
+        let envelope = Envelope::Push(Box::new(payload));
+        return Ok((format, vec![derived(raw, schema, envelope)]));
     }
     if probe.action.is_some() && probe.target.is_some() {
         return Ok((
@@ -138,6 +140,7 @@ fn one<'a>(
     id: Option<Cow<'a, str>>,
     raw: &'a str,
     schema: Schema,
+    envelope: Envelope<'a>,
 ) -> Result<Parsed<'a>, SchemaError> {
     if id.as_deref().is_none_or(str::is_empty) {
         return Err(SchemaError::malformed(format!(
@@ -150,6 +153,7 @@ fn one<'a>(
             id,
             ..WireEvent::default()
         },
+        envelope,
         raw: RawEvent::Borrowed(raw),
         schema,
     })
@@ -157,12 +161,13 @@ fn one<'a>(
 
 /// An event whose sender gives no id: the id is derived from the payload, so a resent payload
 /// keeps its id (and the ledger its memory).
-fn derived(raw: &str, schema: Schema) -> Parsed<'_> {
+fn derived<'a>(raw: &'a str, schema: Schema, envelope: Envelope<'a>) -> Parsed<'a> {
     Parsed {
         wire: WireEvent {
             id: Some(Cow::Owned(derived_id(schema, raw))),
             ..WireEvent::default()
         },
+        envelope,
         raw: RawEvent::Borrowed(raw),
         schema,
     }

@@ -55,6 +55,7 @@ pub fn event(raw: &str, index: usize, schema: Schema) -> Result<Parsed<'_>, Sche
             data: Data::Object(Box::new(data)),
             ..WireEvent::default()
         },
+        envelope: super::Envelope::Wire,
         raw: RawEvent::Borrowed(raw.trim()),
         schema,
     })

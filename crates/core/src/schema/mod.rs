@@ -28,6 +28,10 @@ use http::HeaderMap;
 use crate::event::Schema;
 pub use wire::WireEvent;
 
+use docker_hub::PushPayload;
+use eventbridge::EventBridgeEvent;
+use harbor::HarborPayload;
+
 /// How a request body carried its events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -90,11 +94,27 @@ impl RawEvent<'_> {
     }
 }
 
+/// The typed payload of a format whose events are not Event Grid or CloudEvents shaped, decoded
+/// once by detection and handed to normalization as it is.
+#[derive(Debug)]
+pub enum Envelope<'a> {
+    /// Event Grid, CloudEvents, Distribution and ACR webhooks: [`Parsed::wire`] holds it all.
+    Wire,
+    /// An Amazon EventBridge event.
+    EventBridge(Box<EventBridgeEvent<'a>>),
+    /// A Harbor webhook in Harbor's default format.
+    Harbor(Box<HarborPayload<'a>>),
+    /// A Docker Hub or Alibaba ACR classic push webhook.
+    Push(Box<PushPayload<'a>>),
+}
+
 /// One decoded event envelope and its raw JSON.
 #[derive(Debug)]
 pub struct Parsed<'a> {
-    /// The typed envelope.
+    /// The typed envelope's common fields (for non-wire formats, the id only).
     pub wire: WireEvent<'a>,
+    /// The format's own typed payload, where it has one.
+    pub envelope: Envelope<'a>,
     /// The event exactly as received.
     pub raw: RawEvent<'a>,
     /// The inbound schema this event is in.
@@ -229,6 +249,7 @@ fn checked<'a>(wire: WireEvent<'a>, raw: &'a str, index: usize) -> Result<Parsed
     }
     Ok(Parsed {
         wire,
+        envelope: Envelope::Wire,
         raw: RawEvent::Borrowed(raw),
         schema,
     })
