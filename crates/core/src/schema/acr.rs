@@ -5,27 +5,25 @@
 //! Field names follow the ACR Event Grid schema; the connected-registry object is accepted under
 //! both casings seen in real payloads (`connectedregistry`, `connectedRegistry`).
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 
-use super::lenient::{self, Obj};
+use super::lenient::{self, Obj, Text};
 
 /// The `data` object of an ACR event (every field optional, oddities tolerated).
 #[derive(Debug, Default, Deserialize)]
 pub struct AcrData<'a> {
     /// Registry-side event id.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub id: Text<'a>,
     /// Registry-side timestamp.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub timestamp: Text<'a>,
     /// Registry action (`push`, `delete`, `chart_push`, `chart_delete`).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub action: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub action: Text<'a>,
     /// Azure region.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub location: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub location: Text<'a>,
     /// What the action was applied to.
     #[serde(borrow, default)]
     pub target: Obj<Target<'a>>,
@@ -47,13 +45,8 @@ pub struct AcrData<'a> {
     )]
     pub connected_registry: Obj<Named<'a>>,
     /// Event Grid subscription validation code.
-    #[serde(
-        borrow,
-        default,
-        rename = "validationCode",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub validation_code: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "validationCode")]
+    pub validation_code: Text<'a>,
 }
 
 impl AcrData<'_> {
@@ -75,13 +68,8 @@ impl AcrData<'_> {
 #[derive(Debug, Default, Deserialize)]
 pub struct Target<'a> {
     /// Media type.
-    #[serde(
-        borrow,
-        default,
-        rename = "mediaType",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub media_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "mediaType")]
+    pub media_type: Text<'a>,
     /// Size in bytes.
     #[serde(default, deserialize_with = "lenient::opt_u64")]
     pub size: Option<u64>,
@@ -89,46 +77,46 @@ pub struct Target<'a> {
     #[serde(default, deserialize_with = "lenient::opt_u64")]
     pub length: Option<u64>,
     /// Digest.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub digest: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub digest: Text<'a>,
     /// Repository.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub repository: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub repository: Text<'a>,
     /// Tag.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub tag: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub tag: Text<'a>,
     /// Chart name.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub name: Text<'a>,
     /// Chart version.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub version: Text<'a>,
 }
 
 /// `data.request`.
 #[derive(Debug, Default, Deserialize)]
 pub struct Request<'a> {
     /// Request id.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub id: Text<'a>,
     /// Client address.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub addr: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub addr: Text<'a>,
     /// Registry host (login server).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub host: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub host: Text<'a>,
     /// HTTP method.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub method: Text<'a>,
     /// User agent.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub useragent: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub useragent: Text<'a>,
 }
 
 /// An object whose only field of interest is `name` (`actor`, `connectedRegistry`).
 #[derive(Debug, Default, Deserialize)]
 pub struct Named<'a> {
     /// The name.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub name: Text<'a>,
 }

@@ -61,6 +61,7 @@ pub fn parse_binary<'a>(
             .get(key)
             .and_then(|v| v.as_str())
             .map(|s| Cow::Owned(s.to_owned()))
+            .into()
     };
     let wire = WireEvent {
         id: text("id"),
@@ -69,7 +70,7 @@ pub fn parse_binary<'a>(
         ce_type: text("type"),
         source: text("source"),
         time: text("time"),
-        datacontenttype: content_type.map(|c| Cow::Owned(c.to_owned())),
+        datacontenttype: content_type.map(|c| Cow::Owned(c.to_owned())).into(),
         data,
         ..WireEvent::default()
     };

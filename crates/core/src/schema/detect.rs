@@ -5,8 +5,6 @@
 //! only reached by bodies the Event Grid / CloudEvents decoder could not place, so the hot path
 //! (Event Grid batches) never pays for it.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use sha2::{Digest, Sha256};
@@ -14,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::docker_hub::PushPayload;
 use super::eventbridge::EventBridgeEvent;
 use super::harbor::HarborPayload;
-use super::lenient::{self, Obj};
+use super::lenient::{Obj, Text};
 use super::wire::WireEvent;
 use super::{Envelope, Format, Parsed, RawEvent, SchemaError, distribution, json};
 use crate::event::Schema;
@@ -43,8 +41,8 @@ struct Probe<'a> {
 
 #[derive(Default, Deserialize)]
 struct RepositoryProbe<'a> {
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    region: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    region: Text<'a>,
 }
 
 /// Decodes a single object that is not an Event Grid event or CloudEvent.
@@ -137,7 +135,7 @@ fn why_not(probe: &Probe<'_>) -> String {
 
 /// An event whose sender gives an id.
 fn one<'a>(
-    id: Option<Cow<'a, str>>,
+    id: Text<'a>,
     raw: &'a str,
     schema: Schema,
     envelope: Envelope<'a>,
@@ -164,7 +162,7 @@ fn one<'a>(
 fn derived<'a>(raw: &'a str, schema: Schema, envelope: Envelope<'a>) -> Parsed<'a> {
     Parsed {
         wire: WireEvent {
-            id: Some(Cow::Owned(derived_id(schema, raw))),
+            id: Text::new(derived_id(schema, raw)),
             ..WireEvent::default()
         },
         envelope,

@@ -1,11 +1,9 @@
 //! Docker Hub webhooks and Alibaba ACR's classic webhook: both send `push_data` and
 //! `repository`, without an envelope, id or signature. Alibaba's repository carries `region`.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 
-use super::lenient::{self, Obj};
+use super::lenient::{self, Obj, Text};
 
 /// A Docker Hub or Alibaba classic webhook body.
 #[derive(Debug, Default, Deserialize)]
@@ -22,37 +20,37 @@ pub struct PushPayload<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub struct PushData<'a> {
     /// Tag.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub tag: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub tag: Text<'a>,
     /// Digest (Alibaba only).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub digest: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub digest: Text<'a>,
     /// Unix seconds (Docker Hub, possibly a float) or `YYYY-MM-DD HH:MM:SS` (Alibaba).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub pushed_at: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub pushed_at: Text<'a>,
     /// Who pushed (Docker Hub).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub pusher: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub pusher: Text<'a>,
 }
 
 /// `repository`.
 #[derive(Debug, Default, Deserialize)]
 pub struct PushRepository<'a> {
     /// `namespace/name` (Docker Hub).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub repo_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub repo_name: Text<'a>,
     /// `namespace/name` (Alibaba).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub repo_full_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub repo_full_name: Text<'a>,
     /// Namespace.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub namespace: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub namespace: Text<'a>,
     /// Name.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub name: Text<'a>,
     /// Region (Alibaba only: what tells the two apart).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub region: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub region: Text<'a>,
 }
 
 impl PushRepository<'_> {

@@ -5,38 +5,31 @@
 //! Field names are kebab-case as in the ECR user guide's samples; every field is optional and
 //! decoded leniently.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 
-use super::lenient::{self, Obj};
+use super::lenient::{self, Obj, Text};
 
 /// One EventBridge event.
 #[derive(Debug, Default, Deserialize)]
 pub struct EventBridgeEvent<'a> {
     /// Event id.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub id: Text<'a>,
     /// Detail type, e.g. `ECR Image Action`.
-    #[serde(
-        borrow,
-        default,
-        rename = "detail-type",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub detail_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "detail-type")]
+    pub detail_type: Text<'a>,
     /// Source, e.g. `aws.ecr`.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub source: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub source: Text<'a>,
     /// AWS account id.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub account: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub account: Text<'a>,
     /// Event time (RFC 3339).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub time: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub time: Text<'a>,
     /// AWS region.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub region: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub region: Text<'a>,
     /// The ECR or Inspector detail.
     #[serde(borrow, default)]
     pub detail: Obj<EcrDetail<'a>>,
@@ -48,38 +41,38 @@ pub struct EventBridgeEvent<'a> {
 #[serde(rename_all = "kebab-case")]
 pub struct EcrDetail<'a> {
     /// `SUCCESS` or `FAILURE` (image and replication actions).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub result: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub result: Text<'a>,
     /// `PUSH`, `DELETE`, … (image and referrer actions).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub action_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub action_type: Text<'a>,
     /// Repository name (an ARN in Inspector events).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub repository_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub repository_name: Text<'a>,
     /// Image digest.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub image_digest: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub image_digest: Text<'a>,
     /// Image tag (absent on untagged pushes).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub image_tag: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub image_tag: Text<'a>,
     /// Image tags (scan events).
     #[serde(default)]
     pub image_tags: serde_json::Value,
     /// Manifest media type.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub manifest_media_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub manifest_media_type: Text<'a>,
     /// Artifact media type.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub artifact_media_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub artifact_media_type: Text<'a>,
     /// `COMPLETE`, `FAILED`, `INITIAL_SCAN_COMPLETE`, … (scan events).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub scan_status: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub scan_status: Text<'a>,
     /// Findings per severity (`CRITICAL`, …; Inspector adds `TOTAL`).
     #[serde(default)]
     pub finding_severity_counts: serde_json::Value,
     /// `SUCCESS` or `FAILURE` (pull-through cache).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub sync_status: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub sync_status: Text<'a>,
 }
 
 impl EcrDetail<'_> {

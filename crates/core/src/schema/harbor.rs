@@ -1,29 +1,22 @@
 //! Harbor webhooks: the default JSON payload (`type`, `occur_at`, `operator`, `event_data`) and
 //! the `data` of Harbor's CloudEvents format, which is the same `event_data` object.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 
-use super::lenient::{self, Obj};
+use super::lenient::{self, Obj, Text};
 
 /// Harbor's default payload.
 #[derive(Debug, Default, Deserialize)]
 pub struct HarborPayload<'a> {
     /// Event type, e.g. `PUSH_ARTIFACT`.
-    #[serde(
-        borrow,
-        default,
-        rename = "type",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "type")]
+    pub kind: Text<'a>,
     /// Unix seconds.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub occur_at: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub occur_at: Text<'a>,
     /// Who caused the event.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub operator: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub operator: Text<'a>,
     /// What happened.
     #[serde(borrow, default)]
     pub event_data: Obj<EventData<'a>>,
@@ -33,8 +26,8 @@ pub struct HarborPayload<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub struct HarborCloudEvent<'a> {
     /// `operator` extension.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub operator: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub operator: Text<'a>,
     /// The event data.
     #[serde(borrow, default)]
     pub data: Obj<EventData<'a>>,
@@ -61,14 +54,14 @@ pub struct EventData<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub struct Resource<'a> {
     /// Digest.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub digest: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub digest: Text<'a>,
     /// Tag (the digest, for pushes by digest).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub tag: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub tag: Text<'a>,
     /// `host/project/repo:tag` or `…@digest`.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub resource_url: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub resource_url: Text<'a>,
     /// Scan reports keyed by report media type.
     #[serde(default)]
     pub scan_overview: serde_json::Value,
@@ -78,14 +71,14 @@ pub struct Resource<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub struct Repository<'a> {
     /// Name within the project.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub name: Text<'a>,
     /// Project.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub namespace: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub namespace: Text<'a>,
     /// `project/name`.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub repo_full_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub repo_full_name: Text<'a>,
 }
 
 impl Repository<'_> {

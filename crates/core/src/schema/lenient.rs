@@ -10,10 +10,39 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-/// A text field that may be absent, null, a number or a boolean (rendered as text), or of an
-/// unexpected shape (treated as absent).
-pub fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    d.deserialize_any(TextVisitor)
+/// A text field of a sender's payload, read leniently: absent or null is `None`; a number or a
+/// boolean is rendered as text; an object or array (an unexpected shape) is treated as absent
+/// rather than failing the whole event. Borrowed from the body when it can be.
+///
+/// Dereferences to `Option<Cow<str>>`, so `field.as_deref()` and [`owned`] read it directly.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text<'a>(pub Option<Cow<'a, str>>);
+
+impl<'a> Text<'a> {
+    /// A present value.
+    pub fn new(text: impl Into<Cow<'a, str>>) -> Self {
+        Text(Some(text.into()))
+    }
+}
+
+impl<'a> From<Option<Cow<'a, str>>> for Text<'a> {
+    fn from(text: Option<Cow<'a, str>>) -> Self {
+        Text(text)
+    }
+}
+
+impl<'a> std::ops::Deref for Text<'a> {
+    type Target = Option<Cow<'a, str>>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TextVisitor).map(Text)
+    }
 }
 
 struct TextVisitor;
@@ -64,7 +93,8 @@ impl<'de> Visitor<'de> for TextVisitor {
 /// A non-negative integer that may be absent, null, a float with no fraction, or a numeric string.
 /// Anything else is treated as absent.
 pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(opt_str(d)?.and_then(|text| parse_u64(&text)))
+    Ok(d.deserialize_any(TextVisitor)?
+        .and_then(|text| parse_u64(&text)))
 }
 
 fn parse_u64(text: &str) -> Option<u64> {
@@ -192,8 +222,8 @@ mod tests {
 
     #[derive(serde::Deserialize)]
     struct Probe<'a> {
-        #[serde(borrow, default, deserialize_with = "opt_str")]
-        s: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        s: Text<'a>,
         #[serde(default, deserialize_with = "opt_u64")]
         n: Option<u64>,
     }
@@ -235,7 +265,7 @@ mod tests {
     fn borrowed_when_no_escapes() {
         let json = r#"{"s":"plain"}"#;
         let probe: Probe<'_> = serde_json::from_str(json).unwrap();
-        assert!(matches!(probe.s, Some(Cow::Borrowed(_))));
+        assert!(matches!(probe.s.0, Some(Cow::Borrowed(_))));
     }
 
     #[test]

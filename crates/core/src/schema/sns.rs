@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use super::lenient;
+use super::lenient::Text;
 
 /// Header naming the SNS message type.
 pub const HEADER_MESSAGE_TYPE: &str = "x-amz-sns-message-type";
@@ -22,50 +22,38 @@ pub const NOTIFICATION: &str = "Notification";
 #[serde(rename_all = "PascalCase")]
 pub struct SnsMessage<'a> {
     /// `Notification`, `SubscriptionConfirmation` or `UnsubscribeConfirmation`.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub r#type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub r#type: Text<'a>,
     /// Message id.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub message_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub message_id: Text<'a>,
     /// Confirmation token.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub token: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub token: Text<'a>,
     /// Topic ARN.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub topic_arn: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub topic_arn: Text<'a>,
     /// Subject (notifications, optional).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub subject: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub subject: Text<'a>,
     /// The message: for notifications, the published text (here a JSON event).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub message: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub message: Text<'a>,
     /// Time of publication.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub timestamp: Text<'a>,
     /// `1` (SHA1withRSA) or `2` (SHA256withRSA).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub signature_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub signature_version: Text<'a>,
     /// Base64 signature.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub signature: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub signature: Text<'a>,
     /// Where the signing certificate is.
-    #[serde(
-        borrow,
-        default,
-        rename = "SigningCertURL",
-        alias = "SigningCertUrl",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub signing_cert_url: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "SigningCertURL", alias = "SigningCertUrl")]
+    pub signing_cert_url: Text<'a>,
     /// URL to visit to confirm the subscription.
-    #[serde(
-        borrow,
-        default,
-        rename = "SubscribeURL",
-        alias = "SubscribeUrl",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub subscribe_url: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "SubscribeURL", alias = "SubscribeUrl")]
+    pub subscribe_url: Text<'a>,
 }
 
 impl SnsMessage<'_> {
@@ -137,14 +125,8 @@ pub struct LambdaSnsEvent<'a> {
 #[derive(Debug, Deserialize)]
 pub struct LambdaSnsRecord<'a> {
     /// `aws:sns` (the field is spelled `EventSource` here, `eventSource` in some copies).
-    #[serde(
-        borrow,
-        default,
-        rename = "EventSource",
-        alias = "eventSource",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub event_source: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "EventSource", alias = "eventSource")]
+    pub event_source: Text<'a>,
     /// The SNS message (with `SigningCertUrl` and `UnsubscribeUrl` spelled the Lambda way).
     #[serde(borrow, rename = "Sns")]
     pub sns: SnsMessage<'a>,

@@ -11,78 +11,53 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use super::acr::AcrData;
-use super::lenient;
+use super::lenient::Text;
 use crate::event::Schema;
 
 /// One event envelope in either JSON schema.
 #[derive(Debug, Default, Deserialize)]
 pub struct WireEvent<'a> {
     /// Event id (both schemas).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub id: Text<'a>,
     /// Event subject (both schemas).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub subject: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub subject: Text<'a>,
     /// Event payload (both schemas).
     #[serde(borrow, default)]
     pub data: Data<'a>,
 
     /// Event Grid: full resource path of the publisher.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub topic: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub topic: Text<'a>,
     /// Event Grid: event type.
-    #[serde(
-        borrow,
-        default,
-        rename = "eventType",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub event_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "eventType")]
+    pub event_type: Text<'a>,
     /// Event Grid: event time.
-    #[serde(
-        borrow,
-        default,
-        rename = "eventTime",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub event_time: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "eventTime")]
+    pub event_time: Text<'a>,
     /// Event Grid: schema version of `data`.
-    #[serde(
-        borrow,
-        default,
-        rename = "dataVersion",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub data_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "dataVersion")]
+    pub data_version: Text<'a>,
     /// Event Grid: schema version of the envelope.
-    #[serde(
-        borrow,
-        default,
-        rename = "metadataVersion",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub metadata_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "metadataVersion")]
+    pub metadata_version: Text<'a>,
 
     /// CloudEvents: spec version (`1.0`).
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub specversion: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub specversion: Text<'a>,
     /// CloudEvents: event type.
-    #[serde(
-        borrow,
-        default,
-        rename = "type",
-        deserialize_with = "lenient::opt_str"
-    )]
-    pub ce_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "type")]
+    pub ce_type: Text<'a>,
     /// CloudEvents: event source.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub source: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub source: Text<'a>,
     /// CloudEvents: event time.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub time: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub time: Text<'a>,
     /// CloudEvents: media type of `data`.
-    #[serde(borrow, default, deserialize_with = "lenient::opt_str")]
-    pub datacontenttype: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub datacontenttype: Text<'a>,
 }
 
 impl<'a> WireEvent<'a> {
