@@ -78,6 +78,29 @@ fn dynamodb_config(endpoint: &str) -> StoreConfig {
 }
 
 #[tokio::test]
+async fn memory_store() {
+    let config = || StoreConfig::Memory {
+        max_events: 10_000,
+        explicit: true,
+    };
+    scenarios::run(config, true).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_across_two_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    let config = || {
+        let file = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.path().join(format!("ledger-{file}.db"));
+        StoreConfig::Sqlite {
+            path: path.to_str().unwrap().to_owned(),
+        }
+    };
+    scenarios::run(config, true).await;
+}
+
+#[tokio::test]
 async fn azure_table_store_on_azurite() {
     if let Some(url) = endpoint("REGRELAY_TEST_AZURITE") {
         scenarios::run(|| azure_config(&url), true).await;

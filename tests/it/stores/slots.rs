@@ -54,7 +54,7 @@ async fn racing_reservations_take_each_slot_once(a: Arc<Store>, b: Arc<Store>) {
     assert_eq!(granted, 20);
 }
 
-/// A kept payload larger than an item may hold comes back cut, with the mark.
+/// A kept payload larger than a remote item may hold comes back cut, with the mark.
 async fn payloads_are_cut_to_fit(store: &Store) {
     let now = at(0);
     store
@@ -66,6 +66,10 @@ async fn payloads_are_cut_to_fit(store: &Store) {
     store.record_reception(&kept).await.unwrap();
     let trace = store.trace("p1").await.unwrap().unwrap();
     let payload = trace.receptions[0].payload.clone().unwrap();
+    if !matches!(store, Store::AzureTable(_) | Store::DynamoDb(_)) {
+        assert_eq!(payload, "ü".repeat(200_000), "the embedded stores keep it whole");
+        return;
+    }
     assert!(
         payload.ends_with("[regrelay: payload truncated to fit the store]"),
         "{} chars",
@@ -79,6 +83,6 @@ pub(super) async fn run(config: &StoreConfig, races: bool) {
     budgets_hold_across_instances(&a, &b).await;
     payloads_are_cut_to_fit(&a).await;
     if races {
-        racing_reservations_take_each_slot_once(Arc::new(a), Arc::new(b)).await;
+        racing_reservations_take_each_slot_once(a, b).await;
     }
 }

@@ -1,7 +1,7 @@
-//! Ledger semantics every backend must share: claims, leases, redelivery.
+//! What is particular to the embedded stores: the memory store's bound, errors with their cause.
+//! The ledger and history suite every backend passes is `tests/it/stores/scenarios.rs`.
 
 use super::*;
-use crate::common::{Attempt, AttemptClass};
 use crate::event::RegistryEvent;
 
 fn record(id: &str) -> EventRecord {
@@ -17,130 +17,6 @@ fn record(id: &str) -> EventRecord {
         decisions: vec![],
         targets: vec!["t".into()],
         reception_id: "rcv-1".into(),
-    }
-}
-
-fn attempt(class: AttemptClass) -> Attempt {
-    Attempt {
-        target: "t".into(),
-        number: 1,
-        started_at: "2024-05-01T08:00:01.000Z".into(),
-        status: Some(200),
-        latency_ms: 3,
-        class,
-        error: None,
-        response_excerpt: None,
-        retry_after_secs: None,
-    }
-}
-
-/// One instance claims; a second sees Busy until the first releases; then Delivered.
-fn claims_are_exclusive_until_released(a: &Store, b: &Store) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        a.record_event(&record("e1")).await.unwrap();
-        let lease = std::time::Duration::from_secs(30);
-        assert_eq!(acquired(a.claim("e1", "t", lease).await.unwrap()), Some(0));
-        assert_eq!(b.claim("e1", "t", lease).await.unwrap(), Claim::Busy);
-        a.record_attempt(
-            "e1",
-            &attempt(AttemptClass::Retryable),
-            DeliveryState::FailedRetrying,
-            Lease::Release,
-            None,
-        )
-        .await
-        .unwrap();
-        assert_eq!(acquired(b.claim("e1", "t", lease).await.unwrap()), Some(1));
-        b.record_attempt(
-            "e1",
-            &attempt(AttemptClass::Delivered),
-            DeliveryState::Delivered,
-            Lease::Release,
-            None,
-        )
-        .await
-        .unwrap();
-        assert_eq!(a.claim("e1", "t", lease).await.unwrap(), Claim::Delivered);
-        let trace = a.trace("e1").await.unwrap().unwrap();
-        assert_eq!(trace.attempts.len(), 2);
-        assert_eq!(trace.pairs[0].state, DeliveryState::Delivered);
-    });
-}
-
-/// A claim whose holder died (lease ran out) can be taken over.
-fn expired_leases_are_taken_over(store: &Store) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        store.record_event(&record("e2")).await.unwrap();
-        let gone = std::time::Duration::ZERO;
-        assert_eq!(
-            acquired(store.claim("e2", "t", gone).await.unwrap()),
-            Some(0)
-        );
-        assert_eq!(
-            acquired(
-                store
-                    .claim("e2", "t", std::time::Duration::from_secs(30))
-                    .await
-                    .unwrap()
-            ),
-            Some(0)
-        );
-        store
-            .set_state(
-                "e2",
-                "t",
-                DeliveryState::DeadLettered,
-                Some("target replied 404"),
-            )
-            .await
-            .unwrap();
-        let dead = store
-            .claim("e2", "t", std::time::Duration::from_secs(30))
-            .await
-            .unwrap();
-        assert_eq!(
-            dead,
-            Claim::DeadLettered {
-                reason: Some("target replied 404".into())
-            }
-        );
-    });
-}
-
-#[test]
-fn memory_store_ledger() {
-    let store = Store::Memory(memory::MemoryStore::default());
-    // One process: both "instances" share the store.
-    let shared = std::sync::Arc::new(store);
-    claims_are_exclusive_until_released(&shared, &shared);
-    expired_leases_are_taken_over(&shared);
-}
-
-#[cfg(feature = "sqlite")]
-#[test]
-fn sqlite_store_ledger_across_two_connections() {
-    let dir = std::env::temp_dir().join(format!("regrelay-ledger-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("ledger.db");
-    let path = path.to_str().unwrap();
-    let a = Store::Sqlite(sqlite::SqliteStore::open(path).unwrap());
-    let b = Store::Sqlite(sqlite::SqliteStore::open(path).unwrap());
-    claims_are_exclusive_until_released(&a, &b);
-    expired_leases_are_taken_over(&a);
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-/// The attempts count of an acquired claim (its token is a time, not worth comparing).
-fn acquired(claim: Claim) -> Option<u32> {
-    match claim {
-        Claim::Acquired { attempts, .. } => Some(attempts),
-        _ => None,
     }
 }
 
