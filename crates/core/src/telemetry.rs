@@ -47,7 +47,7 @@ mod tests {
     #[test]
     fn rust_log_directives_parse() {
         let targets = Targets::from_str("warn,regrelay_core=debug").unwrap();
-        assert!(targets.would_enable("regrelay_core::ingress", &Level::DEBUG));
+        assert!(targets.would_enable("regrelay_core::deliver", &Level::DEBUG));
         assert!(!targets.would_enable("hyper", &Level::INFO));
         assert!(targets.would_enable("hyper", &Level::WARN));
     }

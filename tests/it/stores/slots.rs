@@ -67,7 +67,11 @@ async fn payloads_are_cut_to_fit(store: &Store) {
     let trace = store.trace("p1").await.unwrap().unwrap();
     let payload = trace.receptions[0].payload.clone().unwrap();
     if !matches!(store, Store::AzureTable(_) | Store::DynamoDb(_)) {
-        assert_eq!(payload, "ü".repeat(200_000), "the embedded stores keep it whole");
+        assert_eq!(
+            payload,
+            "ü".repeat(200_000),
+            "the embedded stores keep it whole"
+        );
         return;
     }
     assert!(

@@ -1,5 +1,7 @@
 //! Configuration: the TOML file operators write ([`RawConfig`]) and the validated, compiled form
-//! the pipeline runs on ([`Config`]), built once at start.
+//! the pipeline runs on ([`Config`]), built once at start. This module only reads the file and
+//! composes: each component validates its own section beside itself (`admit/config.rs`,
+//! `deliver/config.rs`, `dispatch/config.rs`, `filter/config.rs`, `store/config.rs`).
 //!
 //! Errors name the key at fault (`rules[1].notifications[0]: …`). Secrets are written as
 //! `${env:NAME}` and substituted at load; they are [`Secret`]s from then on.

@@ -2,8 +2,8 @@
 //!
 //! The one front half of the product: the server, `regrelay normalize`, `regrelay simulate` and
 //! the benchmark all decode through [`decode_body`], so they cannot disagree about a payload.
-//! Format detection and parsing are [`crate::schema`]'s, classification into the registry model
-//! [`crate::normalize`]'s; this stage adds the request's limits (`inbound.max_events`, 413), the
+//! Format detection and parsing are `schema`'s, classification into the registry model
+//! `normalize`'s; this stage adds the request's limits (`inbound.max_events`, 413), the
 //! rule that Alibaba EventBridge events must be signed when verification is on (403), and drops
 //! repeated ids within one batch.
 //!

@@ -4,7 +4,8 @@
 //! tracing span carrying the event id and the target name, has the target's timeout, and
 //! returns an [`Attempt`] that the history records. Requests are built by the pure
 //! [`Target::render`] (shared with the golden tests); chat messages come from templates
-//! ([`message`]). Retrying and the ledger live in `ingress`/`store`.
+//! ([`message`]). The retry schedule is [`retry`]; the loop over attempts and the ledger are
+//! the deliver stage's.
 //!
 //! Logs never carry URLs with their query, bodies or header values: tokens live there.
 

@@ -1,6 +1,6 @@
 //! Stage 3, route: which targets each decoded registry event goes to, and why. Pure.
 //!
-//! Every rule is checked against every event ([`crate::filter`] owns the rule language); the
+//! Every rule is checked against every event (`filter` owns the rule language); the
 //! decisions, matched or not with the reasons, travel with the event to history, so "why did
 //! (or didn't) this go to X?" has an answer.
 

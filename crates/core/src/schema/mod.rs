@@ -7,7 +7,7 @@
 //! EventBridge's included) when it has `eventType` or `specversion`, else one probe of its
 //! members tells the other formats apart (`detect`). Each event keeps its exact raw text (for
 //! enveloped formats, the event object itself) for "original" forwarding and advanced filters.
-//! SNS messages are verified and unwrapped by ingress before they get here.
+//! SNS messages are verified and unwrapped by admission (`admit`) before they get here.
 
 pub mod acr;
 pub mod alibaba;
