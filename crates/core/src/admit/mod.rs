@@ -39,15 +39,6 @@ impl Verified {
     pub fn alibaba_signed(&self) -> bool {
         self.alibaba_signed
     }
-
-    /// A request admitted without any check, for tools that read payloads offline
-    /// (`regrelay normalize`, `regrelay simulate`) and for tests; never on a network path.
-    pub fn offline(request: InboundRequest) -> Self {
-        Verified {
-            request,
-            alibaba_signed: false,
-        }
-    }
 }
 
 /// A handshake answered at the door.

@@ -217,10 +217,10 @@ pub enum Offline {
 /// Decodes a payload file as the server would, except that SNS messages are unwrapped without
 /// their signatures being checked (there is no network, and no sender, offline).
 pub fn offline(headers: &HeaderMap, body: &[u8]) -> Result<Offline, DecodeError> {
-    if let Some(handshake) = sns_handshake(body) {
-        return Ok(Offline::Handshake(handshake));
-    }
-    let messages = sns_messages(body);
+    let messages = match sns_messages(body) {
+        Err(handshake) => return Ok(Offline::Handshake(handshake)),
+        Ok(messages) => messages,
+    };
     if messages.is_empty() {
         let decoded = decode_body(headers, body, usize::MAX)?;
         return Ok(Offline::Bodies {
@@ -240,27 +240,20 @@ pub fn offline(headers: &HeaderMap, body: &[u8]) -> Result<Offline, DecodeError>
     })
 }
 
-/// For an SNS subscription or unsubscribe confirmation (by its shape: `Type`, `MessageId`,
-/// `TopicArn`), what it is, in words.
-fn sns_handshake(body: &[u8]) -> Option<String> {
-    let message = SnsMessage::parse(body).ok().filter(SnsMessage::is_sns)?;
-    let kind = message.kind();
-    let handshake = kind == sns::SUBSCRIPTION_CONFIRMATION || kind == sns::UNSUBSCRIBE_CONFIRMATION;
-    handshake.then(|| {
-        format!(
-            "SNS {kind} for topic {}",
-            message.topic_arn.as_deref().unwrap_or("(none)")
-        )
-    })
-}
-
-/// The messages of an SNS HTTP message or of SNS's Lambda `Records` event; empty for others.
-fn sns_messages(body: &[u8]) -> Vec<Vec<u8>> {
+/// The messages of an SNS HTTP message or of SNS's Lambda `Records` event (empty for other
+/// bodies), each SNS body parsed once; `Err` with what it is, in words, for a subscription or
+/// unsubscribe confirmation (a handshake, no events).
+fn sns_messages(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let text = |m: &SnsMessage<'_>| m.message.as_deref().unwrap_or_default().as_bytes().to_vec();
     if let Some(message) = SnsMessage::parse(body).ok().filter(SnsMessage::is_sns) {
-        return vec![text(&message)];
+        let kind = message.kind();
+        if kind == sns::SUBSCRIPTION_CONFIRMATION || kind == sns::UNSUBSCRIBE_CONFIRMATION {
+            let topic = message.topic_arn.as_deref().unwrap_or("(none)");
+            return Err(format!("SNS {kind} for topic {topic}"));
+        }
+        return Ok(vec![text(&message)]);
     }
-    LambdaSnsEvent::detect(body)
+    Ok(LambdaSnsEvent::detect(body)
         .map(|event| event.records.iter().map(|r| text(&r.sns)).collect())
-        .unwrap_or_default()
+        .unwrap_or_default())
 }

@@ -61,6 +61,8 @@ impl PairOutcome {
 pub struct Deliverer {
     targets: Vec<Target>,
     policy: DeliveryPolicy,
+    /// The attempts, backoff and budget of `policy`, as the schedule object.
+    retry: RetryPolicy,
     dispatcher: Dispatcher,
     store: Arc<Store>,
     /// Per target name, the deliveries it may receive at once (`delivery.target_concurrency`).
@@ -77,9 +79,15 @@ impl Deliverer {
                 (t.name.clone(), slots)
             })
             .collect();
+        let retry = RetryPolicy {
+            attempts: policy.attempts,
+            backoff: policy.backoff,
+            budget: policy.budget,
+        };
         Deliverer {
             targets,
             policy,
+            retry,
             dispatcher: Dispatcher::with_store(Arc::clone(&store)),
             store,
             target_slots,
@@ -91,21 +99,13 @@ impl Deliverer {
         &self.dispatcher
     }
 
-    fn retry(&self) -> RetryPolicy {
-        RetryPolicy {
-            attempts: self.policy.attempts,
-            backoff: self.policy.backoff,
-            budget: self.policy.budget,
-        }
-    }
-
     /// Records each routed event of `reception` in history, then delivers every pair
     /// concurrently (at most `delivery.concurrency` at once); one outcome per pair.
     pub async fn deliver(&self, routed: &[Routed], reception: &Reception) -> Vec<PairOutcome> {
         for r in routed {
             self.remember(r, reception).await;
         }
-        let deadline = self.retry().deadline();
+        let deadline = self.retry.deadline();
         let mut pending = Vec::new();
         for r in routed {
             for &t in &r.targets {
@@ -151,7 +151,7 @@ impl Deliverer {
 
     /// Delivers one event to one target now, whatever the ledger says (redrive).
     pub async fn redeliver(&self, event: &RegistryEvent, raw: &str, target: &Target) -> Attempt {
-        let deadline = self.retry().deadline();
+        let deadline = self.retry.deadline();
         let previous = match self.store.pair(&event.id, &target.name).await {
             Ok(pair) => pair.map_or(0, |p| p.attempts),
             Err(_) => 0,
@@ -216,7 +216,7 @@ impl Deliverer {
         deadline: Instant,
         fence: Option<i64>,
     ) -> (DeliveryState, Attempt) {
-        let retry = self.retry();
+        let retry = self.retry;
         let mut tries = 0;
         loop {
             tries += 1;
