@@ -33,6 +33,7 @@ pub(crate) mod handshake;
 pub(crate) mod http;
 pub(crate) mod normalize;
 mod pipeline;
+pub(crate) mod queue;
 pub(crate) mod record;
 pub(crate) mod reply;
 pub mod route;

@@ -13,8 +13,10 @@ use http::{Method, StatusCode};
 use tracing::Instrument;
 
 use crate::admit::{self, Admitted, Verified};
-use crate::config::Config;
+use crate::config::{Config, ConfigError, DeliveryMode};
 use crate::deliver::Deliverer;
+use crate::deliver::work::{Origin, Worked};
+use crate::queue::{WorkItem, WorkQueue};
 use crate::dispatch::{Dispatcher, Target};
 use crate::event::RegistryEvent;
 use crate::record::{self, Accepted};
@@ -25,9 +27,12 @@ use crate::{decode, route};
 /// Why a pipeline could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    /// The store could not be opened.
+    /// The store or the queue could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The delivery mode and the queue do not fit together.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// Paths that receive events. `/` serves Lambda function URLs and API destinations.
@@ -44,7 +49,9 @@ pub struct Pipeline {
 #[derive(Debug)]
 struct Inner {
     config: Config,
-    deliverer: Deliverer,
+    deliverer: Arc<Deliverer>,
+    /// Inline or queued, as resolved at start.
+    mode: DeliveryMode,
     /// Shared with the deliverer, which keeps the ledger and the DingTalk budgets in it.
     store: Arc<Store>,
     /// When history was last purged (epoch ms).
@@ -59,10 +66,29 @@ impl Pipeline {
     /// and then at most hourly, whichever shell runs the pipeline.
     pub fn new(config: Config) -> Result<Self, PipelineError> {
         let store = Arc::new(Store::open(&config.store)?);
-        let deliverer = Deliverer::new(config.targets.clone(), config.delivery, Arc::clone(&store));
+        let (_, queue) = config.delivery_plan()?;
+        let queue = queue.as_ref().map(WorkQueue::open).transpose()?;
+        Self::with_parts(config, store, queue)
+    }
+
+    /// A pipeline on a given store and queue (tests drive both on their own clock).
+    pub fn with_parts(
+        config: Config,
+        store: Arc<Store>,
+        queue: Option<WorkQueue>,
+    ) -> Result<Self, PipelineError> {
+        let (mode, _) = config.delivery_plan()?;
+        let deliverer = Deliverer::new(
+            config.targets.clone(),
+            config.delivery,
+            Arc::clone(&store),
+            queue.map(Arc::new),
+            config.schedule.clone(),
+        );
         let inner = Inner {
             config,
-            deliverer,
+            deliverer: Arc::new(deliverer),
+            mode,
             store,
             last_purge: AtomicI64::new(i64::MIN),
         };
@@ -79,6 +105,70 @@ impl Pipeline {
     /// The history store.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Inline or queued.
+    pub fn mode(&self) -> DeliveryMode {
+        self.inner.mode
+    }
+
+    /// The delivery queue, when there is one.
+    pub fn queue(&self) -> Option<&WorkQueue> {
+        self.inner.deliverer.queue().map(|q| &**q)
+    }
+
+    /// Runs the in-process worker over the local queue until `shutdown` completes (returns at
+    /// once when the queue is a platform's, whose trigger calls [`Pipeline::work_message`]).
+    pub async fn run_worker(&self, shutdown: impl std::future::Future<Output = ()>) {
+        crate::deliver::worker::run(Arc::clone(&self.inner.deliverer), shutdown).await;
+    }
+
+    /// Runs one message of a platform queue (`receives`: how often the platform handed it out,
+    /// this time included). `Ok` means acknowledge it; an error means leave it to the queue,
+    /// which hands it out again and, after its limit, moves it to the dead-letter queue — at
+    /// that last receive the pair is also dead-lettered in history.
+    pub async fn work_message(&self, text: &str, receives: u32) -> Result<Worked, StoreError> {
+        let item = match WorkItem::parse(text) {
+            Ok(item) => item,
+            Err(error) => {
+                tracing::error!(%error, "A delivery queue message is not a work item; dropping it.");
+                return Ok(Worked::Settled);
+            }
+        };
+        let span = tracing::info_span!("work", event_id = %item.event, target = %item.target, receives);
+        async {
+            let result = self.inner.deliverer.work(&item, Origin::Remote).await;
+            if let Err(error) = &result {
+                let last = self.queue_max_receives().is_some_and(|max| receives >= max);
+                tracing::error!(%error, last, "A queued delivery could not run; the queue hands it out again.");
+                if last && let Err(error) = self.inner.deliverer.abandon(&item, &error.to_string()).await {
+                    tracing::error!(%error, "Could not mark the abandoned pair dead-lettered.");
+                }
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// A message the platform moved to its dead-letter (poison) queue: the pair is marked
+    /// dead-lettered in history, so it is listed and can be redriven.
+    pub async fn dead_letter_message(&self, text: &str) -> Result<(), StoreError> {
+        let Ok(item) = WorkItem::parse(text) else {
+            tracing::error!("A poison message is not a work item; dropping it.");
+            return Ok(());
+        };
+        self.inner
+            .deliverer
+            .abandon(&item, "moved to the poison queue after its last receive")
+            .await
+    }
+
+    fn queue_max_receives(&self) -> Option<u32> {
+        match &self.inner.config.queue {
+            crate::config::QueueChoice::Remote(queue) => queue.max_receives(),
+            crate::config::QueueChoice::Local => None,
+        }
     }
 
     /// The dispatcher (its pooled client).
@@ -221,13 +311,34 @@ impl Pipeline {
             Ok(decoded) => {
                 let tally = decoded.tally();
                 let routed = route::route(&config.rules, decoded);
-                let outcomes = self.inner.deliverer.deliver(&routed, &reception).await;
-                let event_ids = routed.into_iter().map(|r| r.event.id).collect();
-                Ok(Accepted::Events {
-                    tally,
-                    event_ids,
-                    outcomes,
-                })
+                match self.inner.mode {
+                    DeliveryMode::Inline => {
+                        let outcomes = self.inner.deliverer.deliver(&routed, &reception).await;
+                        let event_ids = routed.into_iter().map(|r| r.event.id).collect();
+                        Ok(Accepted::Events {
+                            tally,
+                            event_ids,
+                            outcomes,
+                        })
+                    }
+                    DeliveryMode::Queued => match self.inner.deliverer.enqueue(&routed, &reception).await {
+                        Ok(queued) => {
+                            let event_ids = routed.into_iter().map(|r| r.event.id).collect();
+                            Ok(Accepted::Queued {
+                                tally,
+                                event_ids,
+                                queued,
+                            })
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "Could not queue the deliveries; the sender retries.");
+                            Err(crate::reply::Rejection::new(
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                "the delivery queue is unavailable; retry later",
+                            ))
+                        }
+                    },
+                }
             }
             Err(rejection) => Err(rejection),
         };

@@ -76,6 +76,7 @@ fn attempt(target: &str, class: AttemptClass, started_at: &str) -> Attempt {
         error: (class != AttemptClass::Delivered).then(|| "target replied 503".into()),
         response_excerpt: None,
         retry_after_secs: None,
+        next_attempt_at: None,
     }
 }
 

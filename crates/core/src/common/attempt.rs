@@ -36,6 +36,9 @@ pub struct Attempt {
     pub response_excerpt: Option<String>,
     /// How long the target asked us to wait (`Retry-After`), in seconds.
     pub retry_after_secs: Option<u64>,
+    /// Queued mode: when the next attempt is scheduled (RFC 3339 UTC), after a retryable failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<String>,
 }
 
 impl Attempt {

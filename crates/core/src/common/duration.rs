@@ -26,9 +26,30 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// A duration the way config writes it, in its largest whole unit (`24h`, `90s`, `1500ms`).
+pub fn display(d: Duration) -> String {
+    let ms = d.as_millis();
+    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        if ms >= size && ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn displays_in_the_largest_whole_unit() {
+        for text in ["1d", "24h", "90s", "1500ms", "0ms", "5m"] {
+            let shown = display(parse(text).unwrap());
+            assert_eq!(parse(&shown).unwrap(), parse(text).unwrap(), "{text}");
+        }
+        assert_eq!(display(Duration::from_secs(86_400)), "1d");
+        assert_eq!(display(Duration::from_secs(7200)), "2h");
+    }
 
     #[test]
     fn parses_units() {

@@ -16,7 +16,8 @@ pub use crate::store::config::StoreConfig;
 pub use raw::RawConfig;
 
 pub use crate::admit::config::Inbound;
-pub use crate::deliver::config::DeliveryPolicy;
+pub use crate::deliver::config::{DeliveryMode, DeliveryPolicy, Schedule};
+pub use crate::queue::config::{QueueChoice, QueueConfig};
 
 use crate::common::duration;
 use crate::dispatch::Target;
@@ -42,8 +43,12 @@ pub struct Config {
     pub retention: Duration,
     /// Whether reception records keep the request body (`store.keep_payloads`).
     pub keep_payloads: bool,
-    /// Retry policy inside one invocation.
+    /// Retry policy inside one invocation, mode and worker limits.
     pub delivery: DeliveryPolicy,
+    /// The queued retry schedule.
+    pub schedule: Schedule,
+    /// `[queue]` as written.
+    pub queue: QueueChoice,
     /// Limits of the long-running HTTP servers.
     pub server: ServerLimits,
 }
@@ -132,6 +137,33 @@ impl Config {
         }
     }
 
+    /// The delivery mode and its queue, for the store as it stands (the CLI may have put SQLite
+    /// in place of an unnamed store): `queued` by default when there is a durable queue — a
+    /// platform `[queue]`, or the SQLite store's file — else `inline`. `queued` asked for with
+    /// a remote store and no `[queue]` is an error; with a memory store it queues in memory.
+    pub fn delivery_plan(&self) -> Result<(DeliveryMode, Option<QueueConfig>), ConfigError> {
+        let queue = match &self.queue {
+            QueueChoice::Remote(queue) => Some(queue.clone()),
+            QueueChoice::Local => QueueConfig::beside(&self.store),
+        };
+        let durable = matches!(
+            queue,
+            Some(QueueConfig::Sqlite { .. } | QueueConfig::AzureQueue { .. } | QueueConfig::Sqs { .. })
+        );
+        match self.delivery.mode {
+            Some(DeliveryMode::Inline) => Ok((DeliveryMode::Inline, queue.filter(|_| durable))),
+            Some(DeliveryMode::Queued) => match queue {
+                Some(queue) => Ok((DeliveryMode::Queued, Some(queue))),
+                None => Err(ConfigError::invalid(
+                    "delivery.mode",
+                    "\"queued\" needs a [queue] section with this store (kind = \"azure_queue\" or \"sqs\")",
+                )),
+            },
+            None if durable => Ok((DeliveryMode::Queued, queue)),
+            None => Ok((DeliveryMode::Inline, None)),
+        }
+    }
+
     /// Parses and validates config text.
     pub fn from_toml(text: &str, env: &dyn Env) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
@@ -171,6 +203,8 @@ impl RawConfig {
         }
         let store = self.store.build(env, retention)?;
         let delivery = self.delivery.build()?;
+        let schedule = self.delivery.build_schedule()?;
+        let queue = self.queue.build(env)?;
         let server = self.server.build()?;
         Ok(Config {
             server,
@@ -181,6 +215,8 @@ impl RawConfig {
             retention,
             keep_payloads: self.store.keep_payloads.unwrap_or(false),
             delivery,
+            schedule,
+            queue,
         })
     }
 }

@@ -7,6 +7,7 @@ pub use crate::admit::config::RawInbound;
 pub use crate::deliver::config::RawDelivery;
 pub use crate::dispatch::config::RawTarget;
 pub use crate::filter::config::RawRule;
+pub use crate::queue::config::RawQueue;
 pub use crate::store::config::RawStore;
 
 /// The whole file.
@@ -22,9 +23,12 @@ pub struct RawConfig {
     /// `[store]`: where history and the delivery ledger live.
     #[serde(default)]
     pub store: RawStore,
-    /// `[delivery]`: retries inside one invocation.
+    /// `[delivery]`: inline or queued, retries, the queued schedule.
     #[serde(default)]
     pub delivery: RawDelivery,
+    /// `[queue]`: where queued deliveries wait.
+    #[serde(default)]
+    pub queue: RawQueue,
     /// `[[targets]]`: where events can go.
     #[serde(default)]
     pub targets: Vec<RawTarget>,

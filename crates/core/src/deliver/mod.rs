@@ -9,6 +9,9 @@
 //! cannot overwrite a newer result. What is left is reported to the sender.
 
 pub mod config;
+mod schedule;
+pub mod work;
+pub mod worker;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,10 +20,11 @@ use std::time::{Duration, Instant};
 use futures_util::{StreamExt, stream};
 
 use crate::common::{Attempt, AttemptClass};
-use crate::deliver::config::DeliveryPolicy;
+use crate::deliver::config::{DeliveryPolicy, Schedule};
 use crate::dispatch::retry::RetryPolicy;
 use crate::dispatch::{Delivery, Dispatcher, Target};
 use crate::event::RegistryEvent;
+use crate::queue::WorkQueue;
 use crate::route::Routed;
 use crate::store::{Claim, DeliveryState, EventRecord, Lease, Reception, Store};
 
@@ -67,11 +71,23 @@ pub struct Deliverer {
     store: Arc<Store>,
     /// Per target name, the deliveries it may receive at once (`delivery.target_concurrency`).
     target_slots: HashMap<String, tokio::sync::Semaphore>,
+    /// Queued mode: the queue and the retry schedule of its items.
+    queue: Option<Arc<WorkQueue>>,
+    schedule: Schedule,
+    /// Woken when work is enqueued locally, so the worker does not wait for its next poll.
+    pub(crate) wake: tokio::sync::Notify,
 }
 
 impl Deliverer {
-    /// A deliverer for `targets` under `policy`, keeping its ledger in `store`.
-    pub fn new(targets: Vec<Target>, policy: DeliveryPolicy, store: Arc<Store>) -> Self {
+    /// A deliverer for `targets` under `policy`, keeping its ledger in `store`; with a `queue`,
+    /// queued work follows `schedule`.
+    pub fn new(
+        targets: Vec<Target>,
+        policy: DeliveryPolicy,
+        store: Arc<Store>,
+        queue: Option<Arc<WorkQueue>>,
+        schedule: Schedule,
+    ) -> Self {
         let target_slots = targets
             .iter()
             .map(|t| {
@@ -91,7 +107,20 @@ impl Deliverer {
             dispatcher: Dispatcher::with_store(Arc::clone(&store)),
             store,
             target_slots,
+            queue,
+            schedule,
+            wake: tokio::sync::Notify::new(),
         }
+    }
+
+    /// The queue, in queued mode.
+    pub fn queue(&self) -> Option<&Arc<WorkQueue>> {
+        self.queue.as_ref()
+    }
+
+    /// The delivery policy.
+    pub fn policy(&self) -> &DeliveryPolicy {
+        &self.policy
     }
 
     /// The dispatcher (its pooled client).
@@ -120,7 +149,15 @@ impl Deliverer {
 
     /// Writes one routed event, with its decisions, to history.
     async fn remember(&self, routed: &Routed, reception: &Reception) {
-        let record = EventRecord {
+        let record = self.event_record(routed, reception);
+        if let Err(error) = self.store.record_event(&record).await {
+            tracing::error!(%error, event_id = %routed.event.id, "Could not record the event in history.");
+        }
+    }
+
+    /// The history record of one routed event of `reception`.
+    fn event_record(&self, routed: &Routed, reception: &Reception) -> EventRecord {
+        EventRecord {
             event: routed.event.clone(),
             raw: routed.raw.clone(),
             received_at: reception.received_at.clone(),
@@ -131,15 +168,12 @@ impl Deliverer {
                 .map(str::to_owned)
                 .collect(),
             reception_id: reception.id.clone(),
-        };
-        if let Err(error) = self.store.record_event(&record).await {
-            tracing::error!(%error, event_id = %routed.event.id, "Could not record the event in history.");
         }
     }
 
     /// How long a claim lasts: the delivery budget plus the longest target timeout, so the last
     /// attempt of a budget still holds it. A crashed instance's claims expire after this.
-    fn lease(&self) -> Duration {
+    pub(crate) fn lease(&self) -> Duration {
         let longest = self
             .targets
             .iter()

@@ -263,6 +263,7 @@ fn blank() -> Attempt {
         error: None,
         response_excerpt: None,
         retry_after_secs: None,
+        next_attempt_at: None,
     }
 }
 

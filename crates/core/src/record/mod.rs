@@ -4,7 +4,8 @@
 //! Reply policy (senders retry 5xx and dead-letter 4xx): 200 when every matched delivery
 //! succeeded, was already done, or failed permanently (dead-lettered here, where it can be listed
 //! and redriven); 503 with `Retry-After` when any delivery may still succeed on the sender's
-//! retry; the rejection's own status when the request was refused. A batch holding an Event Grid
+//! retry; the rejection's own status when the request was refused. In queued mode, 200 once every
+//! pair is durably queued (503 when the queue could not take them). A batch holding an Event Grid
 //! subscription validation is answered with the validation code once its other events are
 //! delivered.
 
@@ -32,6 +33,15 @@ pub enum Accepted {
         event_ids: Vec<String>,
         /// One outcome per (event, target) pair.
         outcomes: Vec<PairOutcome>,
+    },
+    /// Events, decoded and routed, their deliveries written to the queue (queued mode).
+    Queued {
+        /// The body's counts.
+        tally: Tally,
+        /// The ids of its registry events, in order.
+        event_ids: Vec<String>,
+        /// Work items written, one per (event, target) pair.
+        queued: usize,
     },
 }
 
@@ -75,7 +85,10 @@ pub async fn record(
                 "Rejected a request."
             );
             reception.kind = ReceptionKind::Rejected;
-            let reply = Reply::error(rejection.status, &rejection.message);
+            let mut reply = Reply::error(rejection.status, &rejection.message);
+            if rejection.status == StatusCode::SERVICE_UNAVAILABLE {
+                reply = reply.with_header("retry-after", "10");
+            }
             reception.error = Some(rejection.message);
             reply
         }
@@ -100,6 +113,21 @@ pub async fn record(
                     status = reply.status.as_u16(),
                     "Answered Event Grid subscription validation."
                 );
+            }
+            reception.event_ids = event_ids;
+            reply
+        }
+        Ok(Accepted::Queued {
+            tally,
+            event_ids,
+            queued,
+        }) => {
+            reception.format = Some(tally.format.as_str().to_owned());
+            let body = json!({ "events": event_ids.len(), "ignored": tally.ignored, "queued": queued });
+            let mut reply = Reply::json(StatusCode::OK, &body);
+            if let Some(code) = &tally.validation {
+                reply = validated(reply, code.as_deref(), event_ids.is_empty());
+                reception.kind = ReceptionKind::Validation;
             }
             reception.event_ids = event_ids;
             reply

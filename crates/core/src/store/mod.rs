@@ -14,7 +14,7 @@ pub mod config;
 pub mod dynamodb;
 pub mod memory;
 pub mod model;
-mod remote;
+pub(crate) mod remote;
 pub mod slots;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

@@ -11,7 +11,7 @@
 mod client;
 mod entity;
 mod read;
-mod sign;
+pub(crate) mod sign;
 mod slots;
 
 use client::{TableClient, Write};

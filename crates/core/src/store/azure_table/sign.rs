@@ -23,6 +23,7 @@ const DEV_ACCOUNT: &str = "devstoreaccount1";
 const DEV_KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 const DEV_TABLE_ENDPOINT: &str = "http://127.0.0.1:10002/devstoreaccount1";
+const DEV_QUEUE_ENDPOINT: &str = "http://127.0.0.1:10001/devstoreaccount1";
 
 /// The decoded account key; never printed.
 #[derive(Clone)]
@@ -41,6 +42,8 @@ pub(crate) struct Account {
     pub name: String,
     /// Table endpoint, without a trailing slash (path-style for Azurite).
     pub endpoint: String,
+    /// Queue endpoint, without a trailing slash (the delivery queue's service).
+    pub queue_endpoint: String,
     key: AccountKey,
 }
 
@@ -54,6 +57,7 @@ impl Account {
         let mut protocol = "https".to_owned();
         let mut suffix = "core.windows.net".to_owned();
         let mut endpoint = None;
+        let mut queue_endpoint = None;
         let mut development = false;
         for part in text
             .expose()
@@ -70,6 +74,9 @@ impl Account {
                 "DefaultEndpointsProtocol" => v.trim().clone_into(&mut protocol),
                 "EndpointSuffix" => v.trim().clone_into(&mut suffix),
                 "TableEndpoint" => endpoint = Some(v.trim().trim_end_matches('/').to_owned()),
+                "QueueEndpoint" => {
+                    queue_endpoint = Some(v.trim().trim_end_matches('/').to_owned());
+                }
                 "UseDevelopmentStorage" => development = v.trim().eq_ignore_ascii_case("true"),
                 "SharedAccessSignature" => {
                     return Err(invalid(
@@ -83,6 +90,7 @@ impl Account {
             name.get_or_insert_with(|| DEV_ACCOUNT.to_owned());
             key.get_or_insert_with(|| DEV_KEY.to_owned());
             endpoint.get_or_insert_with(|| DEV_TABLE_ENDPOINT.to_owned());
+            queue_endpoint.get_or_insert_with(|| DEV_QUEUE_ENDPOINT.to_owned());
         }
         let name = name
             .filter(|n| !n.is_empty())
@@ -92,12 +100,19 @@ impl Account {
             .decode(key)
             .map_err(|_| invalid("AccountKey is not base64"))?;
         let endpoint = endpoint.unwrap_or_else(|| format!("{protocol}://{name}.table.{suffix}"));
-        if !endpoint.starts_with("https://") && !endpoint.starts_with("http://") {
+        let queue_endpoint =
+            queue_endpoint.unwrap_or_else(|| format!("{protocol}://{name}.queue.{suffix}"));
+        let http = |url: &str| url.starts_with("https://") || url.starts_with("http://");
+        if !http(&endpoint) {
             return Err(invalid("TableEndpoint is not an http(s) URL"));
+        }
+        if !http(&queue_endpoint) {
+            return Err(invalid("QueueEndpoint is not an http(s) URL"));
         }
         Ok(Account {
             name,
             endpoint,
+            queue_endpoint,
             key: AccountKey(key),
         })
     }
@@ -109,7 +124,8 @@ impl Account {
         format!("SharedKeyLite {}:{signature}", self.name)
     }
 
-    fn sign(&self, string_to_sign: &str) -> String {
+    /// Base64(HMAC-SHA256) of `string_to_sign` under the account key.
+    pub(crate) fn sign(&self, string_to_sign: &str) -> String {
         // HMAC accepts keys of any length, so this cannot fail.
         let mut mac = match Hmac::<Sha256>::new_from_slice(&self.key.0) {
             Ok(mac) => mac,
@@ -168,11 +184,16 @@ mod tests {
     fn connection_strings_name_their_endpoint_and_hide_the_key() {
         let dev = azurite();
         assert_eq!(dev.endpoint, DEV_TABLE_ENDPOINT);
+        assert_eq!(dev.queue_endpoint, DEV_QUEUE_ENDPOINT);
         let prod = Account::from_connection_string(&Secret::new(
             "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2VjcmV0;EndpointSuffix=core.chinacloudapi.cn",
         ))
         .unwrap();
         assert_eq!(prod.endpoint, "https://acct.table.core.chinacloudapi.cn");
+        assert_eq!(
+            prod.queue_endpoint,
+            "https://acct.queue.core.chinacloudapi.cn"
+        );
         assert!(!format!("{prod:?}").contains("c2VjcmV0"));
         let custom = Account::from_connection_string(&Secret::new(
             "AccountName=a;AccountKey=c2VjcmV0;TableEndpoint=http://127.0.0.1:9/a/",

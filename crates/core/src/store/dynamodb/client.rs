@@ -10,7 +10,7 @@ use crate::store::remote::{REQUEST_TIMEOUT, backend, http_client, transport};
 
 /// How a call failed.
 #[derive(Debug)]
-pub(super) enum CallError {
+pub(crate) enum CallError {
     /// A `ConditionExpression` did not hold; the item as it was, when DynamoDB returned it.
     ConditionFailed(Option<Value>),
     /// Anything else.
@@ -32,20 +32,36 @@ impl From<CallError> for StoreError {
     }
 }
 
-/// A signed client for one endpoint and region.
+/// A signed client for one AWS JSON API (DynamoDB, SQS) at one endpoint and region.
 #[derive(Debug)]
-pub(super) struct Client {
+pub(crate) struct Client {
     url: reqwest::Url,
     host: String,
     region: String,
     credentials: AwsCredentials,
+    /// SigV4 service name (`dynamodb`, `sqs`).
+    service: &'static str,
+    /// `X-Amz-Target` prefix (`DynamoDB_20120810`, `AmazonSQS`).
+    target: &'static str,
 }
 
 impl Client {
+    /// A DynamoDB client.
     pub fn new(
         endpoint: &str,
         region: &str,
         credentials: AwsCredentials,
+    ) -> Result<Self, StoreError> {
+        Self::for_service(endpoint, region, credentials, "dynamodb", "DynamoDB_20120810")
+    }
+
+    /// A client for another JSON-protocol service.
+    pub fn for_service(
+        endpoint: &str,
+        region: &str,
+        credentials: AwsCredentials,
+        service: &'static str,
+        target: &'static str,
     ) -> Result<Self, StoreError> {
         let url = reqwest::Url::parse(endpoint)
             .map_err(|e| StoreError::Open(format!("store.endpoint is not a URL: {e}")))?;
@@ -59,13 +75,15 @@ impl Client {
             host,
             region: region.to_owned(),
             credentials,
+            service,
+            target,
         })
     }
 
     /// Calls operation `op` with `body`; returns the reply's JSON.
     pub async fn call(&self, op: &str, body: &Value) -> Result<Value, CallError> {
         let payload = body.to_string();
-        let target = format!("DynamoDB_20120810.{op}");
+        let target = format!("{}.{op}", self.target);
         let date = sigv4::amz_date_now();
         let mut headers = vec![
             ("content-type", "application/x-amz-json-1.0"),
@@ -80,7 +98,7 @@ impl Client {
             &self.credentials,
             Scope {
                 region: &self.region,
-                service: "dynamodb",
+                service: self.service,
             },
             &date,
             &Request {
@@ -102,12 +120,12 @@ impl Client {
             .header("authorization", authorization)
             .send()
             .await
-            .map_err(|e| transport(&format!("dynamodb {op}"), e))?;
+            .map_err(|e| transport(&format!("{} {op}", self.service), e))?;
         let status = reply.status();
         let text = reply
             .text()
             .await
-            .map_err(|e| transport(&format!("dynamodb {op}"), e))?;
+            .map_err(|e| transport(&format!("{} {op}", self.service), e))?;
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(json);
@@ -126,7 +144,7 @@ impl Client {
             .and_then(Value::as_str)
             .unwrap_or("");
         Err(StoreError::Refused {
-            what: format!("dynamodb {op}"),
+            what: format!("{} {op}", self.service),
             status: status.as_u16(),
             code: format!("{kind} {message}").trim().to_owned(),
         }

@@ -10,7 +10,7 @@
 //! finished and not leased by someone else. When the condition fails, the old item (returned with
 //! the failure, or read) tells Delivered, DeadLettered and Busy apart. See [`item`] for the keys.
 
-mod client;
+pub(crate) mod client;
 mod item;
 mod ledger;
 mod read;

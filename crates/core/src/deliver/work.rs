@@ -1,0 +1,232 @@
+//! Queued mode: the request path writes work items ([`Deliverer::enqueue`]); a worker runs each
+//! one ([`Deliverer::work`]) — one attempt per item, on regrelay's own schedule.
+//!
+//! An item carries the ledger's attempt count when it was made. A copy behind the ledger (a
+//! sender's retry queued the pair again, or a crash left an old message) is stale and dropped,
+//! so a pair never grows two retry chains. For a retryable failure the next item is written
+//! *before* the attempt is recorded: a crash in between costs one extra attempt, never a pair
+//! that nobody will try again.
+
+use std::time::Duration;
+
+use super::Deliverer;
+use crate::common::AttemptClass;
+use crate::dispatch::{Delivery, Target};
+use crate::queue::WorkItem;
+use crate::route::Routed;
+use crate::store::{Claim, DeliveryState, Lease, Reception, StoreError};
+
+/// How long to wait before looking again at a pair another worker holds.
+const BUSY_RETRY: Duration = Duration::from_secs(30);
+
+/// Where a work item came from, so it can be finished or put back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A row of the local queue.
+    Local(i64),
+    /// A message of a platform queue: acknowledged by the caller when `work` returns `Ok`.
+    Remote,
+}
+
+/// What became of one work item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Worked {
+    /// The target accepted the event.
+    Delivered,
+    /// Refused permanently, or out of schedule: dead-lettered.
+    DeadLettered,
+    /// Failed; the next attempt is due then (epoch ms).
+    Scheduled(i64),
+    /// Delivered or dead-lettered before, or superseded by a newer item: nothing done.
+    Settled,
+    /// Not due yet (the queue's delay limit): put back for the rest of the wait.
+    NotDue,
+    /// Another worker holds the pair: put back for later.
+    Busy,
+    /// The event is no longer in history (purged): nothing to send.
+    Missing,
+}
+
+impl Deliverer {
+    /// Queued mode, on the request path: records each routed event and writes one work item per
+    /// (event, target) pair. Any failure is returned, so the sender gets 503 and retries; what
+    /// was written is harmless to write again.
+    pub async fn enqueue(&self, routed: &[Routed], reception: &Reception) -> Result<usize, StoreError> {
+        let Some(queue) = &self.queue else {
+            return Err(StoreError::Open("queued mode without a queue".into()));
+        };
+        let now = self.now_millis();
+        let mut items = Vec::new();
+        for r in routed {
+            self.store.record_event(&self.event_record(r, reception)).await?;
+            for &t in &r.targets {
+                items.push(WorkItem::first(&r.event.id, &self.targets[t].name, now));
+            }
+        }
+        queue.enqueue(&items, now).await?;
+        if queue.local().is_some() {
+            self.wake.notify_one();
+        }
+        Ok(items.len())
+    }
+
+    /// Runs one work item: at most one attempt. `Ok` means the item is finished or put back;
+    /// an error leaves it to the queue (a local lease runs out, a platform message reappears).
+    pub async fn work(&self, item: &WorkItem, origin: Origin) -> Result<Worked, StoreError> {
+        let now = self.now_millis();
+        if item.early(now).is_some() {
+            self.put_back(item, origin).await?;
+            return Ok(Worked::NotDue);
+        }
+        let Some(target) = self.targets.iter().find(|t| t.name == item.target) else {
+            let reason = format!("target '{}' is no longer configured", item.target);
+            tracing::error!(event_id = %item.event, target = %item.target, "Dead-lettered: {reason}.");
+            self.store
+                .set_state(&item.event, &item.target, DeliveryState::DeadLettered, Some(&reason))
+                .await?;
+            self.finish(origin)?;
+            return Ok(Worked::DeadLettered);
+        };
+        let worked = self.attempt_item(item, target, origin).await?;
+        if !matches!(worked, Worked::Scheduled(_) | Worked::NotDue | Worked::Busy) {
+            self.finish(origin)?;
+        }
+        Ok(worked)
+    }
+
+    async fn attempt_item(
+        &self,
+        item: &WorkItem,
+        target: &Target,
+        origin: Origin,
+    ) -> Result<Worked, StoreError> {
+        let Some(trace) = self.store.trace(&item.event).await? else {
+            tracing::warn!(event_id = %item.event, target = %target.name, "The event is no longer in history; nothing to deliver.");
+            return Ok(Worked::Missing);
+        };
+        let pair = trace.pairs.iter().find(|p| p.target == target.name);
+        if let Some(pair) = pair {
+            let settled = matches!(
+                pair.state,
+                DeliveryState::Delivered | DeliveryState::SkippedDuplicate | DeliveryState::DeadLettered
+            );
+            if settled || pair.attempts > item.attempts {
+                tracing::debug!(event_id = %item.event, target = %target.name, "Settled, or carried by a newer work item; dropping this one.");
+                return Ok(Worked::Settled);
+            }
+        }
+        let (made, token) = match self.store.claim(&item.event, &target.name, self.lease()).await? {
+            Claim::Acquired { attempts, token } => (attempts, token),
+            Claim::Delivered | Claim::DeadLettered { .. } => return Ok(Worked::Settled),
+            Claim::Busy => {
+                let mut later = item.clone();
+                later.due_ms = self.now_millis().saturating_add(millis(BUSY_RETRY));
+                self.put_back(&later, origin).await?;
+                return Ok(Worked::Busy);
+            }
+        };
+        if made > item.attempts {
+            // A newer item moved the pair on between the read and the claim; the claim lapses.
+            return Ok(Worked::Settled);
+        }
+        let record = trace.record;
+        let delivery = Delivery {
+            event: &record.event,
+            raw: &record.raw,
+            number: made + 1,
+        };
+        let mut attempt = {
+            let _permit = self.target_permit(&target.name).await;
+            self.dispatcher.attempt(target, delivery).await
+        };
+        let (state, worked) = match attempt.class {
+            AttemptClass::Delivered => (DeliveryState::Delivered, Worked::Delivered),
+            AttemptClass::Permanent => (DeliveryState::DeadLettered, Worked::DeadLettered),
+            AttemptClass::Retryable => {
+                let now = self.now_millis();
+                let retry_after = attempt.retry_after_secs.map(Duration::from_secs);
+                match self.schedule.next_due(made + 1, item.since_ms, now, retry_after) {
+                    Some(due) => {
+                        let next = WorkItem {
+                            attempts: made + 1,
+                            due_ms: due,
+                            ..item.clone()
+                        };
+                        // Written before the attempt is recorded: see the module header.
+                        self.put_back(&next, origin).await?;
+                        attempt.next_attempt_at = Some(rfc3339(due));
+                        (DeliveryState::FailedRetrying, Worked::Scheduled(due))
+                    }
+                    None => {
+                        let last = attempt.error.clone().unwrap_or_default();
+                        attempt.error = Some(format!(
+                            "gave up after {} attempts over {}: {last}",
+                            made + 1,
+                            crate::common::duration::display(self.schedule.give_up_after)
+                        ));
+                        (DeliveryState::DeadLettered, Worked::DeadLettered)
+                    }
+                }
+            }
+        };
+        match self
+            .store
+            .record_attempt(&item.event, &attempt, state, Lease::Release, Some(token))
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(event_id = %item.event, target = %target.name, "The claim expired; the pair belongs to a newer delivery."),
+            Err(error) => tracing::error!(%error, event_id = %item.event, target = %target.name, "Could not record a delivery attempt."),
+        }
+        if state == DeliveryState::DeadLettered {
+            tracing::error!(event_id = %item.event, target = %target.name, reason = attempt.error.as_deref().unwrap_or(""), "Dead-lettered.");
+        }
+        Ok(worked)
+    }
+
+    /// Marks a pair dead-lettered because its queue gave up on a message (the platform's last
+    /// receive failed): the pair is then listable and redrivable like any dead letter.
+    pub async fn abandon(&self, item: &WorkItem, why: &str) -> Result<(), StoreError> {
+        let reason = format!("the delivery queue gave up on it: {why}");
+        self.store
+            .set_state(&item.event, &item.target, DeliveryState::DeadLettered, Some(&reason))
+            .await
+    }
+
+    /// Puts `item` back on the queue (in place for a local row).
+    async fn put_back(&self, item: &WorkItem, origin: Origin) -> Result<(), StoreError> {
+        let Some(queue) = &self.queue else {
+            return Err(StoreError::Open("queued mode without a queue".into()));
+        };
+        match (origin, queue.local()) {
+            (Origin::Local(id), Some(local)) => local.reschedule(id, item),
+            _ => queue.enqueue(std::slice::from_ref(item), self.now_millis()).await,
+        }
+    }
+
+    /// Removes a finished local row (a platform message is acknowledged by the caller).
+    fn finish(&self, origin: Origin) -> Result<(), StoreError> {
+        match (origin, self.queue.as_ref().and_then(|q| q.local())) {
+            (Origin::Local(id), Some(local)) => local.finish(id),
+            _ => Ok(()),
+        }
+    }
+
+    /// Now, by the local queue's clock (tests drive it), else the wall clock.
+    pub(crate) fn now_millis(&self) -> i64 {
+        match self.queue.as_ref().and_then(|q| q.local()) {
+            Some(local) => local.now_millis(),
+            None => crate::store::now_millis(),
+        }
+    }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,381 @@
+//! The local queue `regrelay serve`'s worker polls: a `work` table in the SQLite store's file
+//! (indexed by due time, so a restart resumes exactly where the process stopped), or a bounded
+//! in-memory list for memory stores and tests.
+//!
+//! A worker *takes* due items by leasing them (`lease_until`); an item whose worker died becomes
+//! due again when its lease ends. Finishing deletes it; rescheduling rewrites it in place, so one
+//! pair never has two items because of a retry.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+#[cfg(feature = "sqlite")]
+use rusqlite::{Connection, params};
+
+use super::WorkItem;
+use crate::store::StoreError;
+use crate::store::slots::Clock;
+
+/// Items an in-memory queue holds before refusing more (the sender then gets 503 and retries).
+pub const MEMORY_QUEUE_LIMIT: usize = 100_000;
+
+#[cfg(feature = "sqlite")]
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA busy_timeout = 5000;
+CREATE TABLE IF NOT EXISTS work (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, due_ms INTEGER NOT NULL, lease_until INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS work_due ON work (due_ms);
+";
+
+/// One taken item and its row id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    /// Row id, for [`LocalQueue::finish`] and [`LocalQueue::reschedule`].
+    pub id: i64,
+    /// The item.
+    pub item: WorkItem,
+}
+
+/// The local queue.
+#[derive(Debug)]
+pub struct LocalQueue {
+    backend: Backend,
+    clock: Clock,
+}
+
+#[derive(Debug)]
+enum Backend {
+    Memory(Mutex<Memory>),
+    #[cfg(feature = "sqlite")]
+    Sqlite(Mutex<Connection>),
+}
+
+#[derive(Debug, Default)]
+struct Memory {
+    next: i64,
+    rows: BTreeMap<i64, Row>,
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    due_ms: i64,
+    lease_until: i64,
+    item: WorkItem,
+}
+
+impl LocalQueue {
+    /// An in-memory queue (gone with the process).
+    pub fn memory() -> Self {
+        LocalQueue {
+            backend: Backend::Memory(Mutex::default()),
+            clock: Clock::default(),
+        }
+    }
+
+    /// An in-memory queue on `clock` (tests on tokio's paused clock).
+    pub fn memory_with_clock(clock: Clock) -> Self {
+        LocalQueue {
+            backend: Backend::Memory(Mutex::default()),
+            clock,
+        }
+    }
+
+    /// The `work` table in the SQLite file at `path` (created if needed).
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite(path: &str) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::Open(format!("cannot open {path}: {e}")))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(LocalQueue {
+            backend: Backend::Sqlite(Mutex::new(conn)),
+            clock: Clock::default(),
+        })
+    }
+
+    /// Without SQLite support, a SQLite queue cannot be opened.
+    #[cfg(not(feature = "sqlite"))]
+    pub fn sqlite(_path: &str) -> Result<Self, StoreError> {
+        Err(StoreError::Open(
+            "this build has no SQLite support (feature `sqlite`)".into(),
+        ))
+    }
+
+    /// Milliseconds since the epoch by this queue's clock.
+    pub fn now_millis(&self) -> i64 {
+        self.clock.now_millis()
+    }
+
+    /// Adds items.
+    pub fn enqueue(&self, items: &[WorkItem]) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Memory(memory) => {
+                let mut memory = lock(memory)?;
+                if memory.rows.len() + items.len() > MEMORY_QUEUE_LIMIT {
+                    return Err(StoreError::TooLarge("the in-memory delivery queue".into()));
+                }
+                for item in items {
+                    memory.next += 1;
+                    let id = memory.next;
+                    let row = Row {
+                        due_ms: item.due_ms,
+                        lease_until: 0,
+                        item: item.clone(),
+                    };
+                    memory.rows.insert(id, row);
+                }
+                Ok(())
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(conn) => {
+                let mut conn = lock(conn)?;
+                let tx = conn.transaction()?;
+                {
+                    let mut insert = tx.prepare_cached(
+                        "INSERT INTO work (target, due_ms, body) VALUES (?1, ?2, ?3)",
+                    )?;
+                    for item in items {
+                        insert.execute(params![item.target, item.due_ms, item.to_text()])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Leases up to `limit` items due at `now` for `lease_ms`, earliest first, taking at most
+    /// `room(target)` items of each target (a target at its concurrency limit gets none, so it
+    /// cannot crowd out the others).
+    pub fn take(
+        &self,
+        now: i64,
+        limit: usize,
+        lease_ms: i64,
+        room: &dyn Fn(&str) -> usize,
+    ) -> Result<Vec<Taken>, StoreError> {
+        let until = now.saturating_add(lease_ms);
+        let mut taken_per_target: HashMap<String, usize> = HashMap::new();
+        let mut accept = |target: &str| {
+            let taken = taken_per_target.entry(target.to_owned()).or_default();
+            if *taken < room(target) {
+                *taken += 1;
+                true
+            } else {
+                false
+            }
+        };
+        match &self.backend {
+            Backend::Memory(memory) => {
+                let mut memory = lock(memory)?;
+                let mut due: Vec<(i64, i64)> = memory
+                    .rows
+                    .iter()
+                    .filter(|(_, r)| r.due_ms <= now && r.lease_until <= now)
+                    .map(|(id, r)| (r.due_ms, *id))
+                    .collect();
+                due.sort_unstable();
+                let mut out = Vec::new();
+                for (_, id) in due {
+                    if out.len() == limit {
+                        break;
+                    }
+                    let Some(row) = memory.rows.get_mut(&id) else {
+                        continue;
+                    };
+                    if accept(&row.item.target) {
+                        row.lease_until = until;
+                        out.push(Taken {
+                            id,
+                            item: row.item.clone(),
+                        });
+                    }
+                }
+                Ok(out)
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(conn) => {
+                let mut conn = lock(conn)?;
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let mut out = Vec::new();
+                {
+                    let mut select = tx.prepare_cached(
+                        "SELECT id, target, body FROM work WHERE due_ms <= ?1 AND lease_until <= ?1 ORDER BY due_ms LIMIT ?2",
+                    )?;
+                    let scan = i64::try_from(limit.saturating_mul(4)).unwrap_or(i64::MAX);
+                    let rows = select
+                        .query_map(params![now, scan], |r| {
+                            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                        })?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let mut lease =
+                        tx.prepare_cached("UPDATE work SET lease_until = ?2 WHERE id = ?1")?;
+                    for (id, target, body) in rows {
+                        if out.len() == limit || !accept(&target) {
+                            continue;
+                        }
+                        match WorkItem::parse(&body) {
+                            Ok(item) => {
+                                lease.execute(params![id, until])?;
+                                out.push(Taken { id, item });
+                            }
+                            Err(error) => {
+                                tracing::error!(%error, id, "A local work item is not readable; dropping it.");
+                                tx.execute("DELETE FROM work WHERE id = ?1", params![id])?;
+                            }
+                        }
+                    }
+                }
+                tx.commit()?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// Removes a finished item.
+    pub fn finish(&self, id: i64) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Memory(memory) => {
+                lock(memory)?.rows.remove(&id);
+                Ok(())
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(conn) => {
+                lock(conn)?.execute("DELETE FROM work WHERE id = ?1", params![id])?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Replaces a taken item by `item` (a later attempt, or the same one later), unleased.
+    pub fn reschedule(&self, id: i64, item: &WorkItem) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Memory(memory) => {
+                let mut memory = lock(memory)?;
+                let row = Row {
+                    due_ms: item.due_ms,
+                    lease_until: 0,
+                    item: item.clone(),
+                };
+                memory.rows.insert(id, row);
+                Ok(())
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(conn) => {
+                lock(conn)?.execute(
+                    "UPDATE work SET due_ms = ?2, lease_until = 0, body = ?3 WHERE id = ?1",
+                    params![id, item.due_ms, item.to_text()],
+                )?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Items waiting (leased or not) and the earliest due time among them.
+    pub fn depth(&self) -> Result<(usize, Option<i64>), StoreError> {
+        match &self.backend {
+            Backend::Memory(memory) => {
+                let memory = lock(memory)?;
+                let earliest = memory.rows.values().map(|r| r.due_ms).min();
+                Ok((memory.rows.len(), earliest))
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(conn) => {
+                let conn = lock(conn)?;
+                let (count, earliest) = conn.query_row(
+                    "SELECT COUNT(*), MIN(due_ms) FROM work",
+                    [],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)),
+                )?;
+                Ok((usize::try_from(count).unwrap_or(0), earliest))
+            }
+        }
+    }
+
+    /// When the next item can be taken (its due time, or its lease's end), if any.
+    pub fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        match &self.backend {
+            Backend::Memory(memory) => Ok(lock(memory)?
+                .rows
+                .values()
+                .map(|r| r.due_ms.max(r.lease_until))
+                .min()),
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(conn) => {
+                let conn = lock(conn)?;
+                Ok(conn.query_row(
+                    "SELECT MIN(MAX(due_ms, lease_until)) FROM work",
+                    [],
+                    |r| r.get::<_, Option<i64>>(0),
+                )?)
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, StoreError> {
+    mutex
+        .lock()
+        .map_err(|_| StoreError::Poisoned("local delivery queue"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queues() -> Vec<(LocalQueue, Option<tempfile::TempDir>)> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        vec![
+            (LocalQueue::memory(), None),
+            (LocalQueue::sqlite(path.to_str().unwrap()).unwrap(), Some(dir)),
+        ]
+    }
+
+    fn item(event: &str, target: &str, due: i64) -> WorkItem {
+        let mut item = WorkItem::first(event, target, 0);
+        item.due_ms = due;
+        item
+    }
+
+    #[test]
+    fn due_items_are_leased_once_and_come_back_when_the_lease_ends() {
+        for (queue, _dir) in queues() {
+            queue
+                .enqueue(&[item("a", "t", 10), item("b", "t", 20), item("c", "t", 99)])
+                .unwrap();
+            let all = |_: &str| usize::MAX;
+            let taken = queue.take(50, 10, 100, &all).unwrap();
+            let events: Vec<&str> = taken.iter().map(|t| t.item.event.as_str()).collect();
+            assert_eq!(events, ["a", "b"]);
+            assert!(queue.take(60, 10, 100, &all).unwrap().is_empty(), "leased");
+            queue.finish(taken[0].id).unwrap();
+            let mut later = taken[1].item.clone();
+            later.due_ms = 500;
+            queue.reschedule(taken[1].id, &later).unwrap();
+            // At 200: b's lease ended but it was rescheduled to 500; c is due.
+            let again = queue.take(200, 10, 100, &all).unwrap();
+            assert_eq!(again.len(), 1);
+            assert_eq!(again[0].item.event, "c");
+            // c's worker "dies": its lease ends at 300 and c is taken again, with b at 500.
+            let resumed = queue.take(600, 10, 100, &all).unwrap();
+            let mut events: Vec<&str> = resumed.iter().map(|t| t.item.event.as_str()).collect();
+            events.sort_unstable();
+            assert_eq!(events, ["b", "c"]);
+            assert_eq!(queue.depth().unwrap().0, 2);
+        }
+    }
+
+    #[test]
+    fn a_full_target_does_not_crowd_out_the_others() {
+        for (queue, _dir) in queues() {
+            let mut items: Vec<WorkItem> = (0..10).map(|i| item(&format!("s{i}"), "slow", i)).collect();
+            items.push(item("f", "fast", 50));
+            queue.enqueue(&items).unwrap();
+            let room = |target: &str| if target == "slow" { 2 } else { usize::MAX };
+            let taken = queue.take(100, 4, 1_000, &room).unwrap();
+            let slow = taken.iter().filter(|t| t.item.target == "slow").count();
+            assert_eq!(slow, 2);
+            assert!(taken.iter().any(|t| t.item.target == "fast"));
+        }
+    }
+}
