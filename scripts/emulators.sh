@@ -18,6 +18,7 @@ tools="$PWD/.tools"
 run="$tools/emulators"
 env_file="$tools/emulators.env"
 azurite="$tools/node/node_modules/.bin/azurite-table"
+azurite_queue="$tools/node/node_modules/.bin/azurite-queue"
 moto="$tools/venv-moto/bin/moto_server"
 
 free_port() {
@@ -66,8 +67,9 @@ start() {
   install
   stop
   mkdir -p "$run"
-  local table_port moto_port
+  local table_port queue_port moto_port
   table_port="$(free_port)"
+  queue_port="$(free_port)"
   moto_port="$(free_port)"
 
   setsid "$azurite" --tableHost 127.0.0.1 --tablePort "$table_port" --inMemoryPersistence \
@@ -75,16 +77,24 @@ start() {
     >"$run/azurite.log" 2>&1 </dev/null &
   echo $! >"$run/azurite.pid"
 
+  setsid "$azurite_queue" --queueHost 127.0.0.1 --queuePort "$queue_port" --inMemoryPersistence \
+    --skipApiVersionCheck --disableTelemetry \
+    >"$run/azurite-queue.log" 2>&1 </dev/null &
+  echo $! >"$run/azurite-queue.pid"
+
   setsid "$moto" -H 127.0.0.1 -p "$moto_port" >"$run/moto.log" 2>&1 </dev/null &
   echo $! >"$run/moto.pid"
 
   local azurite_url="http://127.0.0.1:$table_port/devstoreaccount1"
+  local queue_url="http://127.0.0.1:$queue_port/devstoreaccount1"
   local moto_url="http://127.0.0.1:$moto_port"
   wait_for azurite "$azurite_url/Tables"
+  wait_for azurite-queue "$queue_url?comp=list"
   wait_for moto "$moto_url/moto-api/"
 
   cat >"$env_file" <<EOF
 export REGRELAY_TEST_AZURITE=$azurite_url
+export REGRELAY_TEST_AZURITE_QUEUE=$queue_url
 export REGRELAY_TEST_DYNAMODB=$moto_url
 EOF
   echo "emulators: azurite $azurite_url, moto $moto_url (endpoints in .tools/emulators.env)"
@@ -92,6 +102,7 @@ EOF
 
 stop() {
   stop_one azurite
+  stop_one azurite-queue
   stop_one moto
   rm -f "$env_file"
 }

@@ -1,8 +1,8 @@
 //! `soak`: many events, flaky targets, process restarts; prints the tally and fails when an event
 //! was lost or duplicated for any reason other than a kill in flight.
 //!
-//! `cargo build --workspace --bins && cargo run --release -p regrelay-tests --bin soak -- [events] [restarts]`
-//! (defaults: 10000 events, 5 restarts; 5 targets, 30 % failures, batches of 20).
+//! `cargo build --workspace --bins && cargo run --release -p regrelay-tests --bin soak -- [events] [restarts] [inline|queued]`
+//! (defaults: 10000 events, 5 restarts, queued; 5 targets, 30 % failures, batches of 20).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,6 +14,10 @@ async fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let events = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let restarts = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
+    let mode = match args.next().as_deref() {
+        Some("inline") => "inline",
+        _ => "queued",
+    };
     let params = SoakParams {
         events,
         batch: 20,
@@ -23,6 +27,7 @@ async fn main() -> ExitCode {
         senders: 4,
         seed: 7,
         time_limit: Duration::from_secs(900),
+        mode,
     };
     let report = run(&params).await;
     println!("{report}");

@@ -72,6 +72,7 @@ path = "{db}"
 {store_extra}
 
 [delivery]
+mode = "inline"
 attempts = 1
 budget = "10s"
 

@@ -56,7 +56,7 @@ async fn a_process_killed_mid_fan_out_finishes_on_the_senders_retry_without_rese
     std::fs::write(
         &config,
         format!(
-            "[store]\nkind = \"sqlite\"\npath = \"{}\"\n[delivery]\nattempts = 1\nbudget = \"1s\"\n[[targets]]\nname = \"fast\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"1s\"\n[[targets]]\nname = \"hanging\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"1s\"\n[[rules]]\nname = \"all\"\ntargets = [\"fast\", \"hanging\"]\n",
+            "[store]\nkind = \"sqlite\"\npath = \"{}\"\n[delivery]\nmode = \"inline\"\nattempts = 1\nbudget = \"1s\"\n[[targets]]\nname = \"fast\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"1s\"\n[[targets]]\nname = \"hanging\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"1s\"\n[[rules]]\nname = \"all\"\ntargets = [\"fast\", \"hanging\"]\n",
             db.display(),
             fast.url("/f"),
             hanging.url("/h")
@@ -128,6 +128,15 @@ async fn a_process_killed_mid_fan_out_finishes_on_the_senders_retry_without_rese
 
 #[tokio::test]
 async fn short_soak_loses_nothing_and_duplicates_only_across_kills() {
+    soak("inline").await;
+}
+
+#[tokio::test]
+async fn short_queued_soak_loses_nothing_and_duplicates_only_across_kills() {
+    soak("queued").await;
+}
+
+async fn soak(mode: &'static str) {
     let params = SoakParams {
         events: 400,
         batch: 20,
@@ -137,6 +146,7 @@ async fn short_soak_loses_nothing_and_duplicates_only_across_kills() {
         senders: 4,
         seed: 11,
         time_limit: Duration::from_secs(120),
+        mode,
     };
     let report = run(&params).await;
     println!("{report}");

@@ -30,6 +30,8 @@ pub struct SoakParams {
     pub seed: u64,
     /// Give up after this long.
     pub time_limit: Duration,
+    /// `inline` (the sender's retries are the schedule) or `queued` (regrelay's worker retries).
+    pub mode: &'static str,
 }
 
 /// The tally.
@@ -86,14 +88,20 @@ impl fmt::Display for SoakReport {
     }
 }
 
-fn config(dir: &std::path::Path, receiver: &FlakyReceiver, targets: usize) -> std::path::PathBuf {
+fn config(
+    dir: &std::path::Path,
+    receiver: &FlakyReceiver,
+    targets: usize,
+    mode: &str,
+) -> std::path::PathBuf {
+    // Queued: a fast schedule, so retries happen within the run.
     let mut text = format!(
-        "[store]\nkind = \"sqlite\"\npath = \"{}\"\n\n[delivery]\nattempts = 1\nbackoff = \"10ms\"\nbudget = \"2s\"\n\n",
+        "[store]\nkind = \"sqlite\"\npath = \"{}\"\n\n[delivery]\nmode = \"{mode}\"\nattempts = 1\nbackoff = \"10ms\"\nbudget = \"2s\"\nschedule = [\"20ms\", \"50ms\", \"100ms\", \"200ms\"]\n\n",
         dir.join("soak.db").display()
     );
     let names: Vec<String> = (0..targets).map(|i| format!("t{i}")).collect();
     for name in &names {
-        text.push_str(&format!("[[targets]]\nname = \"{name}\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"5s\"\n\n", receiver.url(name)));
+        text.push_str(&format!("[[targets]]\nname = \"{name}\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"2s\"\n\n", receiver.url(name)));
     }
     let list = names
         .iter()
@@ -124,7 +132,8 @@ pub async fn run(params: &SoakParams) -> SoakReport {
     let started = Instant::now();
     let receiver = FlakyReceiver::start(params.fail_ratio, params.seed).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut server = ServeProcess::start(config(dir.path(), &receiver, params.targets)).await;
+    let config = config(dir.path(), &receiver, params.targets, params.mode);
+    let mut server = ServeProcess::start(config).await;
     let bodies: Arc<Vec<String>> = Arc::new(
         (0..params.events)
             .step_by(params.batch)
@@ -162,6 +171,11 @@ pub async fn run(params: &SoakParams) -> SoakReport {
     for sender in senders {
         let _ = sender.await;
     }
+    // Queued: every request is acknowledged; wait for the worker to finish the queue.
+    let expected = params.events * params.targets;
+    while accepted_pairs(&receiver.receipts()) < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     server.kill();
     let store = open_store(dir.path());
     let mut report = tally(&receiver.receipts(), &kills, params);
@@ -176,6 +190,15 @@ pub async fn run(params: &SoakParams) -> SoakReport {
     report.dead_lettered = dead_lettered(&store).await;
     report.elapsed = started.elapsed();
     report
+}
+
+fn accepted_pairs(receipts: &[crate::flaky::Receipt]) -> usize {
+    receipts
+        .iter()
+        .filter(|r| r.accepted)
+        .map(|r| (r.event_id.as_str(), r.target.as_str()))
+        .collect::<std::collections::HashSet<_>>()
+        .len()
 }
 
 async fn send_loop(

@@ -34,10 +34,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("binding {listen}"))?;
         let address = listener.local_addr()?;
-        tracing::info!(%address, "regrelay listening; POST events to http://{address}/api/events");
+        tracing::info!(%address, mode = pipeline.mode().as_str(), "regrelay listening; POST events to http://{address}/api/events");
         let header_timeout = pipeline.config().server.header_timeout;
+        // The worker delivers what the local queue holds (queued mode, or leftovers).
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = {
+            let pipeline = pipeline.clone();
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                pipeline
+                    .run_worker(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await;
+            })
+        };
         let app = regrelay_azure::app(pipeline);
-        regrelay_azure::server::serve(listener, app, header_timeout, shutdown()).await;
+        let signalled = async move {
+            shutdown().await;
+            let _ = stop.send(true);
+        };
+        regrelay_azure::server::serve(listener, app, header_timeout, signalled).await;
+        let _ = worker.await;
         Ok(ExitCode::SUCCESS)
     })
 }

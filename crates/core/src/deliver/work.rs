@@ -16,7 +16,7 @@ use crate::queue::WorkItem;
 use crate::route::Routed;
 use crate::store::{Claim, DeliveryState, Lease, Reception, StoreError};
 
-/// How long to wait before looking again at a pair another worker holds.
+/// Longest wait before looking again at a pair another worker holds (else its claim's lease).
 const BUSY_RETRY: Duration = Duration::from_secs(30);
 
 /// Where a work item came from, so it can be finished or put back.
@@ -120,7 +120,9 @@ impl Deliverer {
             Claim::Delivered | Claim::DeadLettered { .. } => return Ok(Worked::Settled),
             Claim::Busy => {
                 let mut later = item.clone();
-                later.due_ms = self.now_millis().saturating_add(millis(BUSY_RETRY));
+                later.due_ms = self
+                    .now_millis()
+                    .saturating_add(millis(self.lease().min(BUSY_RETRY)));
                 self.put_back(&later, origin).await?;
                 return Ok(Worked::Busy);
             }
