@@ -12,6 +12,7 @@ mod handshake; // Event Grid validation/deletion and the CloudEvents OPTIONS han
 mod lambda; // the Lambda handler fed lambda_http's own request shapes
 mod ledger; // concurrent duplicates, a kill mid fan-out, a short soak with restarts
 mod normalize; // every fixture against its golden normalized output
+mod queued; // queued mode: the serve worker, the 24 h schedule, Azure Storage queues, SQS + Lambda
 mod rules; // rules as operators write them, on the seed documents' events
 mod security; // trust at the edge: no bypass, no crash from a peer, bounded fan-out and reads
 mod sources; // every inbound source through serve with its real headers; SNS handshake and signatures

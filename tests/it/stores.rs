@@ -19,11 +19,11 @@ mod scenarios;
 mod slots;
 
 /// Azurite's published development account key.
-const AZURITE_KEY: &str =
+pub(crate) const AZURITE_KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 /// The emulator endpoint in `var`; `None` (skip) when unset, a failure when it is required.
-fn endpoint(var: &str) -> Option<String> {
+pub(crate) fn endpoint(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.is_empty() => {
             assert!(
@@ -44,7 +44,7 @@ fn endpoint(var: &str) -> Option<String> {
 }
 
 /// A table name of its own for each test (letters and digits only, for Azure).
-fn unique_table(prefix: &str) -> String {
+pub(crate) fn unique_table(prefix: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     format!(

@@ -16,9 +16,9 @@ use crate::admit::{self, Admitted, Verified};
 use crate::config::{Config, ConfigError, DeliveryMode};
 use crate::deliver::Deliverer;
 use crate::deliver::work::{Origin, Worked};
-use crate::queue::{WorkItem, WorkQueue};
 use crate::dispatch::{Dispatcher, Target};
 use crate::event::RegistryEvent;
+use crate::queue::{WorkItem, WorkQueue};
 use crate::record::{self, Accepted};
 use crate::reply::{InboundRequest, Reply};
 use crate::store::{Reception, Store, StoreError};
@@ -135,7 +135,8 @@ impl Pipeline {
                 return Ok(Worked::Settled);
             }
         };
-        let span = tracing::info_span!("work", event_id = %item.event, target = %item.target, receives);
+        let span =
+            tracing::info_span!("work", event_id = %item.event, target = %item.target, receives);
         async {
             let result = self.inner.deliverer.work(&item, Origin::Remote).await;
             if let Err(error) = &result {
@@ -321,23 +322,25 @@ impl Pipeline {
                             outcomes,
                         })
                     }
-                    DeliveryMode::Queued => match self.inner.deliverer.enqueue(&routed, &reception).await {
-                        Ok(queued) => {
-                            let event_ids = routed.into_iter().map(|r| r.event.id).collect();
-                            Ok(Accepted::Queued {
-                                tally,
-                                event_ids,
-                                queued,
-                            })
+                    DeliveryMode::Queued => {
+                        match self.inner.deliverer.enqueue(&routed, &reception).await {
+                            Ok(queued) => {
+                                let event_ids = routed.into_iter().map(|r| r.event.id).collect();
+                                Ok(Accepted::Queued {
+                                    tally,
+                                    event_ids,
+                                    queued,
+                                })
+                            }
+                            Err(error) => {
+                                tracing::error!(%error, "Could not queue the deliveries; the sender retries.");
+                                Err(crate::reply::Rejection::new(
+                                    StatusCode::SERVICE_UNAVAILABLE,
+                                    "the delivery queue is unavailable; retry later",
+                                ))
+                            }
                         }
-                        Err(error) => {
-                            tracing::error!(%error, "Could not queue the deliveries; the sender retries.");
-                            Err(crate::reply::Rejection::new(
-                                StatusCode::SERVICE_UNAVAILABLE,
-                                "the delivery queue is unavailable; retry later",
-                            ))
-                        }
-                    },
+                    }
                 }
             }
             Err(rejection) => Err(rejection),

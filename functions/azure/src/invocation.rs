@@ -5,6 +5,11 @@
 //!   answers Event Grid's handshake itself). The event runs through the pipeline as a one-event
 //!   delivery; a transient failure fails the invocation (non-2xx) so Event Grid retries, while a
 //!   permanently bad event is recorded as rejected and acknowledged.
+//! - `deliver` (`queueTrigger` on the delivery queue, binding `workItem`): one queued delivery
+//!   per invocation, `Metadata.DequeueCount` telling how often the host handed it out. Success
+//!   acknowledges the message; a failure (the store is down) is a non-2xx, so the host makes the
+//!   message visible again and, after `maxDequeueCount`, moves it to `<queue>-poison`.
+//! - `deadletter` (`queueTrigger` on the poison queue): marks the pair dead-lettered in history.
 //! - HTTP functions without forwarding (binding `req`): `{Url, Method, Query, Headers, Body}` in,
 //!   `Outputs.res = {statusCode, headers, body}` out. Bodies are returned as JSON objects, never as
 //!   bare strings, which the host may mistake for base64.
@@ -16,7 +21,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 /// Function folders the host may invoke by name.
-const FUNCTIONS: [&str; 4] = ["/eventgrid", "/events", "/event", "/health"];
+const FUNCTIONS: [&str; 6] = [
+    "/eventgrid",
+    "/events",
+    "/event",
+    "/health",
+    "/deliver",
+    "/deadletter",
+];
 
 /// Whether `path` is a function name the host invokes with an invocation payload.
 pub fn is_function_path(path: &str) -> bool {
@@ -28,6 +40,8 @@ pub fn is_function_path(path: &str) -> bool {
 struct Invocation {
     #[serde(default)]
     data: Map<String, Value>,
+    #[serde(default)]
+    metadata: Map<String, Value>,
 }
 
 /// Answers one invocation payload.
@@ -41,8 +55,12 @@ pub async fn handle(pipeline: &Pipeline, request: InboundRequest) -> Reply {
             );
         }
     };
-    if request.path == "/eventgrid" {
-        return event_grid_trigger(pipeline, &invocation).await;
+    match request.path.as_str() {
+        "/eventgrid" => return event_grid_trigger(pipeline, &invocation).await,
+        "/deliver" | "/deadletter" => {
+            return queue_trigger(pipeline, &request.path, &invocation).await;
+        }
+        _ => {}
     }
     http_trigger(pipeline, &request.path, &invocation).await
 }
@@ -82,6 +100,45 @@ async fn event_grid_trigger(pipeline: &Pipeline, invocation: &Invocation) -> Rep
         status,
         &json!({ "Outputs": {}, "Logs": [log], "ReturnValue": null }),
     )
+}
+
+/// A delivery queue message (`deliver`) or a poison one (`deadletter`).
+async fn queue_trigger(pipeline: &Pipeline, function: &str, invocation: &Invocation) -> Reply {
+    let text = match invocation.data.get("workItem") {
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+        None => {
+            return Reply::error(StatusCode::BAD_REQUEST, "invocation has no Data.workItem");
+        }
+    };
+    let receives = match invocation.metadata.get("DequeueCount") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+    .and_then(|n| u32::try_from(n).ok())
+    .unwrap_or(1);
+    let result = if function == "/deliver" {
+        pipeline
+            .work_message(&text, receives)
+            .await
+            .map(|w| format!("{w:?}"))
+    } else {
+        pipeline
+            .dead_letter_message(&text)
+            .await
+            .map(|()| "dead-lettered".to_owned())
+    };
+    match result {
+        Ok(log) => Reply::json(
+            StatusCode::OK,
+            &json!({ "Outputs": {}, "Logs": [log], "ReturnValue": null }),
+        ),
+        Err(error) => Reply::json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({ "Outputs": {}, "Logs": [error.to_string()], "ReturnValue": null }),
+        ),
+    }
 }
 
 async fn http_trigger(pipeline: &Pipeline, function: &str, invocation: &Invocation) -> Reply {

@@ -6,6 +6,10 @@
 //! through `lambda_http`'s pass-through as `POST /events`; AWS IAM already authorized them, so the
 //! shell marks them authenticated by the platform, and a transient failure fails the invocation
 //! so Lambda's own retry (and the rule's dead-letter queue) takes over.
+//!
+//! The SQS event source mapping of queued mode also arrives through pass-through: its records
+//! are work items, run one by one, and the reply lists the failed ones as `batchItemFailures`
+//! (`ReportBatchItemFailures`), so only those come back.
 
 use bytes::Bytes;
 use lambda_http::request::RequestContext;
@@ -28,6 +32,9 @@ pub async fn handler(pipeline: Pipeline, request: Request) -> Result<Response<Bo
     );
     let mut inbound = to_inbound(request);
     inbound.platform_authenticated = pass_through;
+    if pass_through && let Some(records) = regrelay_core::parse_sqs_event(&inbound.body) {
+        return Ok(work_batch(&pipeline, records).await);
+    }
     let reply = pipeline.handle(inbound).await;
     if pass_through && reply.status.is_server_error() {
         return Err(HandlerError::Transient(
@@ -35,6 +42,27 @@ pub async fn handler(pipeline: Pipeline, request: Request) -> Result<Response<Bo
         ));
     }
     Ok(to_response(reply))
+}
+
+/// Runs the work items of an SQS batch; the reply names the messages to hand out again.
+async fn work_batch(pipeline: &Pipeline, records: Vec<regrelay_core::SqsRecord>) -> Response<Body> {
+    let mut failures = Vec::new();
+    for record in records {
+        if pipeline
+            .work_message(&record.body, record.receives)
+            .await
+            .is_err()
+        {
+            failures.push(serde_json::json!({ "itemIdentifier": record.message_id }));
+        }
+    }
+    let body = serde_json::json!({ "batchItemFailures": failures }).to_string();
+    let mut response = Response::new(Body::Text(body));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// The core request for a Lambda HTTP request.

@@ -148,7 +148,11 @@ impl Config {
         };
         let durable = matches!(
             queue,
-            Some(QueueConfig::Sqlite { .. } | QueueConfig::AzureQueue { .. } | QueueConfig::Sqs { .. })
+            Some(
+                QueueConfig::Sqlite { .. }
+                    | QueueConfig::AzureQueue { .. }
+                    | QueueConfig::Sqs { .. }
+            )
         );
         match self.delivery.mode {
             Some(DeliveryMode::Inline) => Ok((DeliveryMode::Inline, queue.filter(|_| durable))),

@@ -171,10 +171,16 @@ impl RawDelivery {
         let steps = match &self.schedule {
             None => default.steps,
             Some(list) if list.is_empty() => {
-                return Err(ConfigError::invalid("delivery.schedule", "must not be empty"));
+                return Err(ConfigError::invalid(
+                    "delivery.schedule",
+                    "must not be empty",
+                ));
             }
             Some(list) if list.len() > 100 => {
-                return Err(ConfigError::invalid("delivery.schedule", "has more than 100 steps"));
+                return Err(ConfigError::invalid(
+                    "delivery.schedule",
+                    "has more than 100 steps",
+                ));
             }
             Some(list) => list
                 .iter()

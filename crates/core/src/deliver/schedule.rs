@@ -25,7 +25,11 @@ impl Schedule {
         let index = usize::try_from(made.saturating_sub(1))
             .unwrap_or(usize::MAX)
             .min(self.steps.len().saturating_sub(1));
-        let step = self.steps.get(index).copied().unwrap_or(Duration::from_secs(3600));
+        let step = self
+            .steps
+            .get(index)
+            .copied()
+            .unwrap_or(Duration::from_secs(3600));
         let jittered = step.mul_f64(rand::rng().random_range((1.0 - JITTER)..=(1.0 + JITTER)));
         let wait = match retry_after {
             Some(floor) => jittered.max(floor.min(MAX_RETRY_AFTER)),
@@ -50,7 +54,9 @@ mod tests {
     #[test]
     fn steps_are_followed_with_jitter_and_the_last_repeats() {
         let schedule = Schedule::default();
-        let expected = [10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, HOUR, HOUR, HOUR];
+        let expected = [
+            10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, HOUR, HOUR, HOUR,
+        ];
         for (i, base) in expected.iter().enumerate() {
             let made = u32::try_from(i + 1).unwrap();
             let due = schedule.next_due(made, 0, 0, None).unwrap();
@@ -69,7 +75,9 @@ mod tests {
             .unwrap();
         assert_eq!(due, 2 * HOUR);
         // A shorter Retry-After does not hurry the schedule.
-        let due = schedule.next_due(4, 0, 0, Some(Duration::from_secs(1))).unwrap();
+        let due = schedule
+            .next_due(4, 0, 0, Some(Duration::from_secs(1)))
+            .unwrap();
         assert!(due >= 240_000);
         // An absurd one is clamped to a day, past the give-up time of a pair queued a second ago.
         assert_eq!(

@@ -51,14 +51,20 @@ impl Deliverer {
     /// Queued mode, on the request path: records each routed event and writes one work item per
     /// (event, target) pair. Any failure is returned, so the sender gets 503 and retries; what
     /// was written is harmless to write again.
-    pub async fn enqueue(&self, routed: &[Routed], reception: &Reception) -> Result<usize, StoreError> {
+    pub async fn enqueue(
+        &self,
+        routed: &[Routed],
+        reception: &Reception,
+    ) -> Result<usize, StoreError> {
         let Some(queue) = &self.queue else {
             return Err(StoreError::Open("queued mode without a queue".into()));
         };
         let now = self.now_millis();
         let mut items = Vec::new();
         for r in routed {
-            self.store.record_event(&self.event_record(r, reception)).await?;
+            self.store
+                .record_event(&self.event_record(r, reception))
+                .await?;
             for &t in &r.targets {
                 items.push(WorkItem::first(&r.event.id, &self.targets[t].name, now));
             }
@@ -82,7 +88,12 @@ impl Deliverer {
             let reason = format!("target '{}' is no longer configured", item.target);
             tracing::error!(event_id = %item.event, target = %item.target, "Dead-lettered: {reason}.");
             self.store
-                .set_state(&item.event, &item.target, DeliveryState::DeadLettered, Some(&reason))
+                .set_state(
+                    &item.event,
+                    &item.target,
+                    DeliveryState::DeadLettered,
+                    Some(&reason),
+                )
                 .await?;
             self.finish(origin)?;
             return Ok(Worked::DeadLettered);
@@ -108,14 +119,20 @@ impl Deliverer {
         if let Some(pair) = pair {
             let settled = matches!(
                 pair.state,
-                DeliveryState::Delivered | DeliveryState::SkippedDuplicate | DeliveryState::DeadLettered
+                DeliveryState::Delivered
+                    | DeliveryState::SkippedDuplicate
+                    | DeliveryState::DeadLettered
             );
             if settled || pair.attempts > item.attempts {
                 tracing::debug!(event_id = %item.event, target = %target.name, "Settled, or carried by a newer work item; dropping this one.");
                 return Ok(Worked::Settled);
             }
         }
-        let (made, token) = match self.store.claim(&item.event, &target.name, self.lease()).await? {
+        let (made, token) = match self
+            .store
+            .claim(&item.event, &target.name, self.lease())
+            .await?
+        {
             Claim::Acquired { attempts, token } => (attempts, token),
             Claim::Delivered | Claim::DeadLettered { .. } => return Ok(Worked::Settled),
             Claim::Busy => {
@@ -147,7 +164,10 @@ impl Deliverer {
             AttemptClass::Retryable => {
                 let now = self.now_millis();
                 let retry_after = attempt.retry_after_secs.map(Duration::from_secs);
-                match self.schedule.next_due(made + 1, item.since_ms, now, retry_after) {
+                match self
+                    .schedule
+                    .next_due(made + 1, item.since_ms, now, retry_after)
+                {
                     Some(due) => {
                         let next = WorkItem {
                             attempts: made + 1,
@@ -177,8 +197,12 @@ impl Deliverer {
             .await
         {
             Ok(true) => {}
-            Ok(false) => tracing::warn!(event_id = %item.event, target = %target.name, "The claim expired; the pair belongs to a newer delivery."),
-            Err(error) => tracing::error!(%error, event_id = %item.event, target = %target.name, "Could not record a delivery attempt."),
+            Ok(false) => {
+                tracing::warn!(event_id = %item.event, target = %target.name, "The claim expired; the pair belongs to a newer delivery.")
+            }
+            Err(error) => {
+                tracing::error!(%error, event_id = %item.event, target = %target.name, "Could not record a delivery attempt.")
+            }
         }
         if state == DeliveryState::DeadLettered {
             tracing::error!(event_id = %item.event, target = %target.name, reason = attempt.error.as_deref().unwrap_or(""), "Dead-lettered.");
@@ -191,7 +215,12 @@ impl Deliverer {
     pub async fn abandon(&self, item: &WorkItem, why: &str) -> Result<(), StoreError> {
         let reason = format!("the delivery queue gave up on it: {why}");
         self.store
-            .set_state(&item.event, &item.target, DeliveryState::DeadLettered, Some(&reason))
+            .set_state(
+                &item.event,
+                &item.target,
+                DeliveryState::DeadLettered,
+                Some(&reason),
+            )
             .await
     }
 
@@ -202,7 +231,11 @@ impl Deliverer {
         };
         match (origin, queue.local()) {
             (Origin::Local(id), Some(local)) => local.reschedule(id, item),
-            _ => queue.enqueue(std::slice::from_ref(item), self.now_millis()).await,
+            _ => {
+                queue
+                    .enqueue(std::slice::from_ref(item), self.now_millis())
+                    .await
+            }
         }
     }
 

@@ -81,7 +81,10 @@ impl StorageQueue {
             STANDARD.encode(text)
         );
         let path = format!("/{}/messages", self.name);
-        let query = [("messagettl", "-1"), ("visibilitytimeout", visible.as_str())];
+        let query = [
+            ("messagettl", "-1"),
+            ("visibilitytimeout", visible.as_str()),
+        ];
         let reply = self.send(Method::POST, &path, &query, Some(body)).await?;
         match reply.status() {
             s if s.is_success() => Ok(()),
@@ -153,7 +156,11 @@ impl StorageQueue {
         }
         let date = now_rfc1123();
         let length = body.as_ref().map_or(0, String::len);
-        let content_type = if body.is_some() { "application/xml" } else { "" };
+        let content_type = if body.is_some() {
+            "application/xml"
+        } else {
+            ""
+        };
         let signed = string_to_sign(&StringToSign {
             method: method.as_str(),
             content_length: length,
@@ -163,7 +170,11 @@ impl StorageQueue {
             path: url.path(),
             query,
         });
-        let authorization = format!("SharedKey {}:{}", self.account.name, self.account.sign(&signed));
+        let authorization = format!(
+            "SharedKey {}:{}",
+            self.account.name,
+            self.account.sign(&signed)
+        );
         let mut request = http_client()?
             .request(method, url)
             .timeout(REQUEST_TIMEOUT)
@@ -304,7 +315,9 @@ mod tests {
                 text: "hello".into()
             }]
         );
-        assert!(parse_messages("<QueueMessage><MessageText>!!</MessageText></QueueMessage>").is_err());
+        assert!(
+            parse_messages("<QueueMessage><MessageText>!!</MessageText></QueueMessage>").is_err()
+        );
         assert!(parse_messages("<QueueMessage>").is_err());
     }
 }

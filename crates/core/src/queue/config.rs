@@ -89,9 +89,8 @@ impl QueueConfig {
     /// Receives after which the platform dead-letters a message (local queues: never).
     pub fn max_receives(&self) -> Option<u32> {
         match self {
-            QueueConfig::AzureQueue { max_receives, .. } | QueueConfig::Sqs { max_receives, .. } => {
-                Some(*max_receives)
-            }
+            QueueConfig::AzureQueue { max_receives, .. }
+            | QueueConfig::Sqs { max_receives, .. } => Some(*max_receives),
             _ => None,
         }
     }
@@ -116,13 +115,21 @@ impl RawQueue {
                 .transpose()
         };
         let max_receives = match self.max_receives {
-            Some(0) => return Err(ConfigError::invalid("queue.max_receives", "must be positive")),
+            Some(0) => {
+                return Err(ConfigError::invalid(
+                    "queue.max_receives",
+                    "must be positive",
+                ));
+            }
             Some(n) => n,
             None => DEFAULT_MAX_RECEIVES,
         };
         let required = |value: Option<String>, key: &str, example: &str| {
             value.filter(|v| !v.is_empty()).ok_or_else(|| {
-                ConfigError::invalid(key, format!("is required for this kind (e.g. \"{example}\")"))
+                ConfigError::invalid(
+                    key,
+                    format!("is required for this kind (e.g. \"{example}\")"),
+                )
             })
         };
         match self.kind.as_deref().unwrap_or("local") {
@@ -138,7 +145,9 @@ impl RawQueue {
                 if !valid_queue_name(&name) {
                     return Err(ConfigError::invalid(
                         "queue.name",
-                        format!("'{name}' is not a queue name (3-63 lowercase letters, digits and single hyphens)"),
+                        format!(
+                            "'{name}' is not a queue name (3-63 lowercase letters, digits and single hyphens)"
+                        ),
                     ));
                 }
                 Ok(QueueChoice::Remote(QueueConfig::AzureQueue {

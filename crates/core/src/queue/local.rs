@@ -195,7 +195,8 @@ impl LocalQueue {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(conn) => {
                 let mut conn = lock(conn)?;
-                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let mut out = Vec::new();
                 {
                     let mut select = tx.prepare_cached(
@@ -204,7 +205,11 @@ impl LocalQueue {
                     let scan = i64::try_from(limit.saturating_mul(4)).unwrap_or(i64::MAX);
                     let rows = select
                         .query_map(params![now, scan], |r| {
-                            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                            Ok((
+                                r.get::<_, i64>(0)?,
+                                r.get::<_, String>(1)?,
+                                r.get::<_, String>(2)?,
+                            ))
                         })?
                         .collect::<Result<Vec<_>, _>>()?;
                     let mut lease =
@@ -281,11 +286,10 @@ impl LocalQueue {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(conn) => {
                 let conn = lock(conn)?;
-                let (count, earliest) = conn.query_row(
-                    "SELECT COUNT(*), MIN(due_ms) FROM work",
-                    [],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)),
-                )?;
+                let (count, earliest) =
+                    conn.query_row("SELECT COUNT(*), MIN(due_ms) FROM work", [], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+                    })?;
                 Ok((usize::try_from(count).unwrap_or(0), earliest))
             }
         }
@@ -302,11 +306,11 @@ impl LocalQueue {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(conn) => {
                 let conn = lock(conn)?;
-                Ok(conn.query_row(
-                    "SELECT MIN(MAX(due_ms, lease_until)) FROM work",
-                    [],
-                    |r| r.get::<_, Option<i64>>(0),
-                )?)
+                Ok(
+                    conn.query_row("SELECT MIN(MAX(due_ms, lease_until)) FROM work", [], |r| {
+                        r.get::<_, Option<i64>>(0)
+                    })?,
+                )
             }
         }
     }
@@ -327,7 +331,10 @@ mod tests {
         let path = dir.path().join("q.db");
         vec![
             (LocalQueue::memory(), None),
-            (LocalQueue::sqlite(path.to_str().unwrap()).unwrap(), Some(dir)),
+            (
+                LocalQueue::sqlite(path.to_str().unwrap()).unwrap(),
+                Some(dir),
+            ),
         ]
     }
 
@@ -368,7 +375,8 @@ mod tests {
     #[test]
     fn a_full_target_does_not_crowd_out_the_others() {
         for (queue, _dir) in queues() {
-            let mut items: Vec<WorkItem> = (0..10).map(|i| item(&format!("s{i}"), "slow", i)).collect();
+            let mut items: Vec<WorkItem> =
+                (0..10).map(|i| item(&format!("s{i}"), "slow", i)).collect();
             items.push(item("f", "fast", 50));
             queue.enqueue(&items).unwrap();
             let room = |target: &str| if target == "slow" { 2 } else { usize::MAX };

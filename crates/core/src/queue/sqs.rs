@@ -100,7 +100,8 @@ impl SqsQueue {
         let Some(Value::Array(messages)) = reply.get("Messages") else {
             return Ok(Vec::new());
         };
-        let text = |m: &Value, key: &str| m.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+        let text =
+            |m: &Value, key: &str| m.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
         Ok(messages
             .iter()
             .map(|m| Received {
@@ -137,5 +138,72 @@ impl SqsQueue {
         Ok(count("ApproximateNumberOfMessages")
             + count("ApproximateNumberOfMessagesDelayed")
             + count("ApproximateNumberOfMessagesNotVisible"))
+    }
+}
+
+/// One record of the event Lambda's SQS event source mapping invokes the function with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqsRecord {
+    /// `messageId`: what `batchItemFailures` names.
+    pub message_id: String,
+    /// The message body (a work item).
+    pub body: String,
+    /// `attributes.ApproximateReceiveCount`.
+    pub receives: u32,
+}
+
+/// The records of an SQS event (`{"Records": [{"eventSource": "aws:sqs", …}]}`), or `None` when
+/// `body` is not one.
+pub fn parse_event(body: &[u8]) -> Option<Vec<SqsRecord>> {
+    #[derive(serde::Deserialize)]
+    struct Event {
+        #[serde(rename = "Records")]
+        records: Vec<Record>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Record {
+        event_source: String,
+        message_id: String,
+        #[serde(default)]
+        body: String,
+        #[serde(default)]
+        attributes: std::collections::HashMap<String, Value>,
+    }
+    let event: Event = serde_json::from_slice(body).ok()?;
+    if event.records.is_empty() || event.records.iter().any(|r| r.event_source != "aws:sqs") {
+        return None;
+    }
+    Some(
+        event
+            .records
+            .into_iter()
+            .map(|r| SqsRecord {
+                receives: r
+                    .attributes
+                    .get("ApproximateReceiveCount")
+                    .and_then(Value::as_str)
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(1),
+                message_id: r.message_id,
+                body: r.body,
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqs_events_are_recognised_and_others_are_not() {
+        let event = br#"{"Records":[{"messageId":"m1","receiptHandle":"r","body":"{}","attributes":{"ApproximateReceiveCount":"3"},"messageAttributes":{},"md5OfBody":"x","eventSource":"aws:sqs","eventSourceARN":"arn:aws:sqs:us-east-1:123456789012:q","awsRegion":"us-east-1"}]}"#;
+        let records = parse_event(event).unwrap();
+        assert_eq!(records[0].message_id, "m1");
+        assert_eq!(records[0].receives, 3);
+        assert!(parse_event(br#"{"Records":[{"EventSource":"aws:sns","Sns":{}}]}"#).is_none());
+        assert!(parse_event(br#"{"Records":[]}"#).is_none());
+        assert!(parse_event(b"[1,2]").is_none());
     }
 }

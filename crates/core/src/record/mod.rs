@@ -123,7 +123,8 @@ pub async fn record(
             queued,
         }) => {
             reception.format = Some(tally.format.as_str().to_owned());
-            let body = json!({ "events": event_ids.len(), "ignored": tally.ignored, "queued": queued });
+            let body =
+                json!({ "events": event_ids.len(), "ignored": tally.ignored, "queued": queued });
             let mut reply = Reply::json(StatusCode::OK, &body);
             if let Some(code) = &tally.validation {
                 reply = validated(reply, code.as_deref(), event_ids.is_empty());

@@ -52,7 +52,13 @@ impl Client {
         region: &str,
         credentials: AwsCredentials,
     ) -> Result<Self, StoreError> {
-        Self::for_service(endpoint, region, credentials, "dynamodb", "DynamoDB_20120810")
+        Self::for_service(
+            endpoint,
+            region,
+            credentials,
+            "dynamodb",
+            "DynamoDB_20120810",
+        )
     }
 
     /// A client for another JSON-protocol service.
