@@ -138,6 +138,7 @@ module app 'modules/functionapp.bicep' = {
     planSku: planSku
     storageAccountName: storage.outputs.name
     ledgerTableName: storage.outputs.ledgerTableName
+    deliveryQueueName: storage.outputs.deliveryQueueName
     appInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultName: vault.outputs.name
     inboundSecretUri: vault.outputs.inboundSecretUri
@@ -191,5 +192,6 @@ output functionAppName string = app.outputs.name
 output eventsEndpoint string = 'https://${app.outputs.defaultHostName}/api/events'
 output healthEndpoint string = 'https://${app.outputs.defaultHostName}/api/health'
 output storageAccountName string = storage.outputs.name
+output deliveryQueueName string = storage.outputs.deliveryQueueName
 output keyVaultName string = vault.outputs.name
 output systemTopicName string = topic.outputs.name

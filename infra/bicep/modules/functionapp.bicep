@@ -21,6 +21,9 @@ param storageAccountName string
 @description('Ledger table name (REGRELAY_TABLE).')
 param ledgerTableName string
 
+@description('Delivery queue name (REGRELAY_QUEUE); the deliver and deadletter functions are triggered by it and by its poison queue.')
+param deliveryQueueName string
+
 @description('Path of the regrelay TOML config relative to the app root (REGRELAY_CONFIG).')
 param configPath string = 'regrelay.toml'
 
@@ -103,6 +106,10 @@ var baseAppSettings = [
   {
     name: 'REGRELAY_TABLE'
     value: ledgerTableName
+  }
+  {
+    name: 'REGRELAY_QUEUE'
+    value: deliveryQueueName
   }
   {
     name: 'REGRELAY_INBOUND_SECRET'

@@ -1,5 +1,6 @@
 // Storage account used by the Functions host (AzureWebJobsStorage), by regrelay's
-// delivery ledger (Table Storage) and as the Event Grid dead-letter destination.
+// delivery ledger (Table Storage), its delivery queue and poison queue (queued mode), and as
+// the Event Grid dead-letter destination.
 
 @description('Azure region.')
 param location string
@@ -11,6 +12,9 @@ param name string
 
 @description('Table holding the regrelay delivery ledger (app setting REGRELAY_TABLE).')
 param ledgerTableName string = 'regrelay'
+
+@description('Queue holding queued deliveries (app setting REGRELAY_QUEUE); the host moves messages it gave up on to <name>-poison.')
+param deliveryQueueName string = 'regrelay-deliveries'
 
 @description('Blob container receiving Event Grid dead-lettered events.')
 param deadLetterContainerName string = 'deadletter'
@@ -102,7 +106,24 @@ resource ledgerTable 'Microsoft.Storage/storageAccounts/tableServices/tables@202
   name: ledgerTableName
 }
 
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-01-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource deliveryQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-01-01' = {
+  parent: queueService
+  name: deliveryQueueName
+}
+
+resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-01-01' = {
+  parent: queueService
+  name: '${deliveryQueueName}-poison'
+}
+
 output id string = account.id
 output name string = account.name
 output deadLetterContainerName string = deadLetterContainer.name
 output ledgerTableName string = ledgerTable.name
+output deliveryQueueName string = deliveryQueue.name
+output poisonQueueName string = poisonQueue.name

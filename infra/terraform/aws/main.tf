@@ -114,6 +114,47 @@ resource "aws_sqs_queue_policy" "dlq" {
 }
 
 # ---------------------------------------------------------------------------
+# Delivery queue (queued mode): the function writes one message per (event,
+# target) pair and answers the sender; the event source mapping below hands
+# the messages back to the function, which reports only failed ones
+# (ReportBatchItemFailures). After max_receive_count receives a message moves
+# to the delivery DLQ and its pair is dead-lettered in history.
+# ---------------------------------------------------------------------------
+resource "aws_sqs_queue" "deliveries_dlq" {
+  name                              = "${var.name}-deliveries-dlq"
+  message_retention_seconds         = var.dlq_retention_seconds
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+}
+
+resource "aws_sqs_queue" "deliveries" {
+  name = "${var.name}-deliveries"
+  # Longer than the function timeout, as Lambda requires for an event source.
+  visibility_timeout_seconds        = var.timeout * 6
+  message_retention_seconds         = 345600
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.deliveries_dlq.arn
+    maxReceiveCount     = var.delivery_max_receives
+  })
+}
+
+resource "aws_lambda_event_source_mapping" "deliveries" {
+  event_source_arn                   = aws_sqs_queue.deliveries.arn
+  function_name                      = aws_lambda_function.fn.arn
+  batch_size                         = 10
+  maximum_batching_window_in_seconds = 1
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  scaling_config {
+    maximum_concurrency = var.delivery_max_concurrency
+  }
+}
+
+# ---------------------------------------------------------------------------
 # Logs
 # ---------------------------------------------------------------------------
 resource "aws_cloudwatch_log_group" "fn" {
@@ -178,6 +219,25 @@ data "aws_iam_policy_document" "fn" {
     resources = [aws_sqs_queue.dlq.arn]
   }
 
+  statement {
+    sid       = "EnqueueDeliveries"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.deliveries.arn]
+  }
+
+  statement {
+    sid    = "ConsumeDeliveries"
+    effect = "Allow"
+    actions = [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+    ]
+    resources = [aws_sqs_queue.deliveries.arn]
+  }
+
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
     content {
@@ -226,6 +286,7 @@ resource "aws_lambda_function" "fn" {
       REGRELAY_CONFIG         = "/var/task/regrelay.toml"
       REGRELAY_INBOUND_SECRET = local.inbound_secret
       REGRELAY_DYNAMODB_TABLE = aws_dynamodb_table.ledger.name
+      REGRELAY_QUEUE_URL      = aws_sqs_queue.deliveries.url
       REGRELAY_SNS_TOPICS     = join(",", var.sns_topic_arns)
       RUST_LOG                = var.log_level
     })

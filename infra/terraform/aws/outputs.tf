@@ -37,3 +37,13 @@ output "log_group_name" {
   description = "CloudWatch log group of the function."
   value       = aws_cloudwatch_log_group.fn.name
 }
+
+output "delivery_queue_url" {
+  description = "The delivery queue of queued mode."
+  value       = aws_sqs_queue.deliveries.url
+}
+
+output "delivery_dlq_url" {
+  description = "Where delivery messages go after delivery_max_receives failed receives."
+  value       = aws_sqs_queue.deliveries_dlq.url
+}

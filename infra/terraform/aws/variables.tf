@@ -148,3 +148,20 @@ variable "tags" {
     app = "regrelay"
   }
 }
+
+variable "delivery_max_receives" {
+  description = "Receives of a delivery queue message before SQS moves it to the deliveries DLQ (the config's queue.max_receives must match)."
+  type        = number
+  default     = 5
+}
+
+variable "delivery_max_concurrency" {
+  description = "Most concurrent function instances the delivery queue's event source mapping invokes (2-1000), so a backlog cannot take every instance."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.delivery_max_concurrency >= 2 && var.delivery_max_concurrency <= 1000
+    error_message = "delivery_max_concurrency must be between 2 and 1000."
+  }
+}

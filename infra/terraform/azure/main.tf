@@ -107,6 +107,19 @@ resource "azurerm_storage_table" "ledger" {
   storage_account_name = azurerm_storage_account.sa.name
 }
 
+# Queued mode: the delivery queue (the deliver function's queueTrigger) and the
+# poison queue the Functions host moves messages to after maxDequeueCount (the
+# deadletter function's trigger, which marks the pair dead-lettered in history).
+resource "azurerm_storage_queue" "deliveries" {
+  name                 = var.delivery_queue_name
+  storage_account_name = azurerm_storage_account.sa.name
+}
+
+resource "azurerm_storage_queue" "poison" {
+  name                 = "${var.delivery_queue_name}-poison"
+  storage_account_name = azurerm_storage_account.sa.name
+}
+
 # ---------------------------------------------------------------------------
 # Key Vault: inbound secret and target secrets, read by the app identity.
 # ---------------------------------------------------------------------------
@@ -222,6 +235,7 @@ resource "azurerm_linux_function_app" "app" {
     {
       REGRELAY_CONFIG         = var.config_path
       REGRELAY_TABLE          = azurerm_storage_table.ledger.name
+      REGRELAY_QUEUE          = azurerm_storage_queue.deliveries.name
       REGRELAY_INBOUND_SECRET = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault_secret.inbound.versionless_id})"
       RUST_LOG                = var.log_level
     },

@@ -166,3 +166,9 @@ variable "tags" {
     app = "regrelay"
   }
 }
+
+variable "delivery_queue_name" {
+  description = "Storage queue of queued deliveries (REGRELAY_QUEUE); its poison queue is <name>-poison."
+  type        = string
+  default     = "regrelay-deliveries"
+}

@@ -164,6 +164,22 @@ async fn redrive(pipeline: &Pipeline, id: &str, only: Option<&str>) -> anyhow::R
     })
 }
 
+/// A pair's state in words, with queued mode's detail: `pending (queued)` before the first
+/// attempt, `scheduled, next attempt at …` after a retryable failure.
+fn pair_state(trace: &Trace, pair: &regrelay_core::PairState) -> String {
+    let next = trace
+        .attempts
+        .iter()
+        .rev()
+        .find(|a| a.target == pair.target)
+        .and_then(|a| a.next_attempt_at.as_deref());
+    match (pair.state, next) {
+        (DeliveryState::Pending, _) if pair.attempts == 0 => "pending (queued)".to_owned(),
+        (DeliveryState::FailedRetrying, Some(at)) => format!("scheduled, next attempt at {at}"),
+        (state, _) => state.as_str().to_owned(),
+    }
+}
+
 /// A readable trace.
 pub fn render(trace: &Trace) -> String {
     let mut out = String::new();
@@ -219,7 +235,7 @@ pub fn render(trace: &Trace) -> String {
             out,
             "  {}: {} after {} attempt(s){reason}",
             p.target,
-            p.state.as_str(),
+            pair_state(trace, p),
             p.attempts
         );
     }

@@ -42,6 +42,22 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// A retryable attempt that never reached the target (fill in the target and the error).
+    pub fn retryable_blank() -> Self {
+        Attempt {
+            target: String::new(),
+            number: 0,
+            started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            status: None,
+            latency_ms: 0,
+            class: AttemptClass::Retryable,
+            error: None,
+            response_excerpt: None,
+            retry_after_secs: None,
+            next_attempt_at: None,
+        }
+    }
+
     /// Whether the target accepted the event.
     pub fn delivered(&self) -> bool {
         self.class == AttemptClass::Delivered

@@ -183,12 +183,23 @@ impl Deliverer {
         self.policy.budget.saturating_add(longest)
     }
 
-    /// Delivers one event to one target now, whatever the ledger says (redrive).
+    /// Delivers one event to one target now, whatever the ledger says (redrive) — unless a
+    /// worker is delivering the pair this moment, which this waits out rather than send twice.
     pub async fn redeliver(&self, event: &RegistryEvent, raw: &str, target: &Target) -> Attempt {
         let deadline = self.retry.deadline();
-        let previous = match self.store.pair(&event.id, &target.name).await {
-            Ok(pair) => pair.map_or(0, |p| p.attempts),
-            Err(_) => 0,
+        let (previous, fence) = match self.store.claim(&event.id, &target.name, self.lease()).await {
+            Ok(Claim::Acquired { attempts, token }) => (attempts, Some(token)),
+            Ok(Claim::Busy) => {
+                return Attempt {
+                    target: target.name.clone(),
+                    error: Some("a worker is delivering this pair right now; not sent twice".into()),
+                    ..Attempt::retryable_blank()
+                };
+            }
+            _ => match self.store.pair(&event.id, &target.name).await {
+                Ok(pair) => (pair.map_or(0, |p| p.attempts), None),
+                Err(_) => (0, None),
+            },
         };
         let routed = Routed {
             event: event.clone(),
@@ -196,7 +207,7 @@ impl Deliverer {
             decisions: Vec::new(),
             targets: Vec::new(),
         };
-        self.attempt_until_settled(&routed, target, previous, deadline, None)
+        self.attempt_until_settled(&routed, target, previous, deadline, fence)
             .await
             .1
     }
