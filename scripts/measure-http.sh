@@ -3,14 +3,16 @@
 # core 1, one CloudEvent per request with a fresh id every time, regrelay `serve` (memory store,
 # a rule that matches nothing) beside a bare axum server that reads the body and parses it as a
 # serde_json::Value, built with the same release profile in the same run. Prints req/s, CPU µs
-# per request (from /proc), p50/p99 and peak RSS.
+# per request (from /proc), p50/p99 and peak RSS. The last row is queued mode with the SQLite
+# store and one webhook target that takes 10 s to answer: the time to the sender's 200.
 #
 #   scripts/measure-http.sh [seconds]      (needs: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secs="${1:-10}"
 command -v wrk >/dev/null || { echo "measure-http: install wrk (apt-get install wrk)" >&2; exit 2; }
-cargo build --release -q -p regrelay-cli -p regrelay-azure --example bare
+cargo build --release -q -p regrelay-cli --bins
+cargo build --release -q -p regrelay-azure --example bare
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cat > "$work/nomatch.toml" <<'TOML'
@@ -26,6 +28,36 @@ name = "nothing"
 notifications = ["no-such-repository:push"]
 targets = ["log"]
 TOML
+cat > "$work/queued-slow.toml" <<TOML
+[store]
+kind = "sqlite"
+path = "$work/queued.db"
+
+[delivery]
+mode = "queued"
+
+[[targets]]
+name = "slow"
+type = "webhook"
+url = "http://127.0.0.1:18090/hook"
+timeout = "15s"
+
+[[rules]]
+name = "all"
+notifications = ["*:*"]
+targets = ["slow"]
+TOML
+# A loopback target that answers every request after 10 s.
+cat > "$work/slow.py" <<'PY'
+import http.server, time
+class Slow(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        time.sleep(10)
+        self.send_response(200); self.end_headers()
+    def log_message(self, *args): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", 18090), Slow).serve_forever()
+PY
 cat > "$work/fresh.lua" <<'LUA'
 local n = 0
 math.randomseed(os.time())
@@ -62,3 +94,6 @@ echo "| --- | --- | --- | --- | --- | --- | --- |"
 FUNCTIONS_CUSTOMHANDLER_PORT=18081 measure "bare axum + Value parse" 18081 target/release/examples/bare
 RUST_LOG=warn measure "regrelay serve, no match, memory store" 18082 \
   target/release/regrelay serve --config "$work/nomatch.toml" --listen 127.0.0.1:18082
+taskset -c 1 python3 "$work/slow.py" &
+RUST_LOG=warn measure "regrelay serve, queued, SQLite, one target taking 10 s" 18083 \
+  target/release/regrelay serve --config "$work/queued-slow.toml" --listen 127.0.0.1:18083

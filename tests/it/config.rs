@@ -23,6 +23,11 @@ fn env() -> HashMap<String, String> {
             "AWS_SECRET_ACCESS_KEY",
             "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
         ),
+        ("REGRELAY_QUEUE", "regrelay-deliveries"),
+        (
+            "REGRELAY_QUEUE_URL",
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/regrelay-deliveries",
+        ),
         ("DINGTALK_TOKEN", "t0ken"),
         ("DINGTALK_SECRET", "SECsecret"),
         ("DEPLOYER_WHSEC", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
@@ -45,6 +50,13 @@ fn shipped_configs_load() {
             !config.rules.is_empty() && !config.targets.is_empty(),
             "{name}"
         );
+        // The cloud configs queue on their platform's queue; the local one on its SQLite file
+        // once `serve` puts SQLite in place of the unnamed store.
+        if name != "regrelay.example.toml" {
+            let (mode, queue) = config.delivery_plan().unwrap();
+            assert_eq!(mode, regrelay_core::DeliveryMode::Queued, "{name}");
+            assert!(queue.is_some_and(|q| !q.is_local()), "{name}");
+        }
     }
 }
 

@@ -118,6 +118,11 @@ impl Deliverer {
         self.queue.as_ref()
     }
 
+    /// The targets' names, in config order.
+    pub fn target_names(&self) -> Vec<&str> {
+        self.targets.iter().map(|t| t.name.as_str()).collect()
+    }
+
     /// The delivery policy.
     pub fn policy(&self) -> &DeliveryPolicy {
         &self.policy
@@ -187,12 +192,18 @@ impl Deliverer {
     /// worker is delivering the pair this moment, which this waits out rather than send twice.
     pub async fn redeliver(&self, event: &RegistryEvent, raw: &str, target: &Target) -> Attempt {
         let deadline = self.retry.deadline();
-        let (previous, fence) = match self.store.claim(&event.id, &target.name, self.lease()).await {
+        let (previous, fence) = match self
+            .store
+            .claim(&event.id, &target.name, self.lease())
+            .await
+        {
             Ok(Claim::Acquired { attempts, token }) => (attempts, Some(token)),
             Ok(Claim::Busy) => {
                 return Attempt {
                     target: target.name.clone(),
-                    error: Some("a worker is delivering this pair right now; not sent twice".into()),
+                    error: Some(
+                        "a worker is delivering this pair right now; not sent twice".into(),
+                    ),
                     ..Attempt::retryable_blank()
                 };
             }

@@ -33,9 +33,27 @@ pub async fn run(deliverer: Arc<Deliverer>, shutdown: impl Future<Output = ()>) 
     let in_flight: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let done = Arc::new(Notify::new());
     tokio::pin!(shutdown);
+    let mut round = 0usize;
+    let mut orphans_checked = false;
     loop {
         let Some(local) = queue.local() else { return };
-        let taken = take(&deliverer, local, &workers, &in_flight);
+        round = round.wrapping_add(1);
+        let mut taken = take(&deliverer, local, &workers, &in_flight, round);
+        if !orphans_checked {
+            // Once per start: items for targets no longer configured are settled (dead-lettered).
+            orphans_checked = true;
+            let known: Vec<String> = deliverer
+                .target_names()
+                .iter()
+                .map(|n| (*n).to_owned())
+                .collect();
+            match local.take_orphans(deliverer.now_millis(), row_lease(&deliverer), &known, 1_000) {
+                Ok(orphans) => taken.extend(orphans),
+                Err(error) => {
+                    tracing::error!(%error, "The local delivery queue could not be read.")
+                }
+            }
+        }
         let count = taken.len();
         for taken in taken {
             let Ok(permit) = Arc::clone(&workers).acquire_owned().await else {
@@ -74,22 +92,34 @@ pub async fn run(deliverer: Arc<Deliverer>, shutdown: impl Future<Output = ()>) 
     let _ = tokio::time::timeout(Duration::from_secs(30), workers.acquire_many(all)).await;
 }
 
-/// Leases as many due items as there are free workers, respecting per-target room.
+/// Leases as many due items as there are free workers: each target gets at most its free
+/// `delivery.target_concurrency` slots, starting from a different target each round.
 fn take(
     deliverer: &Deliverer,
     local: &LocalQueue,
     workers: &Semaphore,
     in_flight: &Mutex<HashMap<String, usize>>,
+    round: usize,
 ) -> Vec<crate::queue::Taken> {
-    let free = workers.available_permits();
+    let mut free = workers.available_permits();
     if free == 0 {
         return Vec::new();
     }
     let per_target = deliverer.policy().target_concurrency;
     let counts = in_flight.lock().map(|m| m.clone()).unwrap_or_default();
-    let room = |target: &str| per_target.saturating_sub(counts.get(target).copied().unwrap_or(0));
-    let lease = i64::try_from(deliverer.lease().saturating_mul(2).as_millis()).unwrap_or(i64::MAX);
-    match local.take(deliverer.now_millis(), free, lease, &room) {
+    let names = deliverer.target_names();
+    let mut wants = Vec::new();
+    for i in 0..names.len() {
+        let name = names[(round + i) % names.len()];
+        let room = per_target.saturating_sub(counts.get(name).copied().unwrap_or(0));
+        let n = room.min(free);
+        if n > 0 {
+            wants.push((name.to_owned(), n));
+            free -= n;
+        }
+    }
+    let lease = row_lease(deliverer);
+    match local.take(deliverer.now_millis(), lease, &wants) {
         Ok(taken) => taken,
         Err(error) => {
             tracing::error!(%error, "The local delivery queue could not be read.");
@@ -98,11 +128,21 @@ fn take(
     }
 }
 
-/// How long to sleep: until the next item is due, at most [`IDLE_POLL`].
+/// How long a taken row stays leased: twice a claim's lease.
+fn row_lease(deliverer: &Deliverer) -> i64 {
+    i64::try_from(deliverer.lease().saturating_mul(2).as_millis()).unwrap_or(i64::MAX)
+}
+
+/// How long to sleep: until the next item is due, at most [`IDLE_POLL`]. When items are due but
+/// none was taken, every worker or every due target is busy: a finished delivery (or new work)
+/// wakes the loop, so it does not spin on the queue meanwhile.
 fn idle_wait(deliverer: &Deliverer, local: &LocalQueue) -> Duration {
     match local.next_due() {
         Ok(Some(due)) => {
-            let ms = due.saturating_sub(deliverer.now_millis()).max(1);
+            let ms = due.saturating_sub(deliverer.now_millis());
+            if ms <= 0 {
+                return IDLE_POLL;
+            }
             Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(IDLE_POLL)
         }
         Ok(None) => IDLE_POLL,

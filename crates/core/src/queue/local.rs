@@ -6,11 +6,11 @@
 //! due again when its lease ends. Finishing deletes it; rescheduling rewrites it in place, so one
 //! pair never has two items because of a retry.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 #[cfg(feature = "sqlite")]
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WorkItem;
 use crate::store::StoreError;
@@ -25,6 +25,7 @@ PRAGMA journal_mode = WAL;
 PRAGMA busy_timeout = 5000;
 CREATE TABLE IF NOT EXISTS work (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, due_ms INTEGER NOT NULL, lease_until INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS work_due ON work (due_ms);
+CREATE INDEX IF NOT EXISTS work_target_due ON work (target, due_ms);
 ";
 
 /// One taken item and its row id.
@@ -143,97 +144,112 @@ impl LocalQueue {
         }
     }
 
-    /// Leases up to `limit` items due at `now` for `lease_ms`, earliest first, taking at most
-    /// `room(target)` items of each target (a target at its concurrency limit gets none, so it
-    /// cannot crowd out the others).
+    /// Leases, for each `(target, n)` of `wants`, up to `n` of its items due at `now`, earliest
+    /// first, for `lease_ms`. Each target is its own indexed query, so a backlog for a target
+    /// that is not asked for (it has no room) costs nothing to pass over.
     pub fn take(
         &self,
         now: i64,
-        limit: usize,
         lease_ms: i64,
-        room: &dyn Fn(&str) -> usize,
+        wants: &[(String, usize)],
     ) -> Result<Vec<Taken>, StoreError> {
         let until = now.saturating_add(lease_ms);
-        let mut taken_per_target: HashMap<String, usize> = HashMap::new();
-        let mut accept = |target: &str| {
-            let taken = taken_per_target.entry(target.to_owned()).or_default();
-            if *taken < room(target) {
-                *taken += 1;
-                true
-            } else {
-                false
-            }
-        };
+        let mut out = Vec::new();
         match &self.backend {
             Backend::Memory(memory) => {
                 let mut memory = lock(memory)?;
-                let mut due: Vec<(i64, i64)> = memory
-                    .rows
-                    .iter()
-                    .filter(|(_, r)| r.due_ms <= now && r.lease_until <= now)
-                    .map(|(id, r)| (r.due_ms, *id))
-                    .collect();
-                due.sort_unstable();
-                let mut out = Vec::new();
-                for (_, id) in due {
-                    if out.len() == limit {
-                        break;
-                    }
-                    let Some(row) = memory.rows.get_mut(&id) else {
-                        continue;
-                    };
-                    if accept(&row.item.target) {
-                        row.lease_until = until;
-                        out.push(Taken {
-                            id,
-                            item: row.item.clone(),
-                        });
+                for (target, n) in wants {
+                    let mut due: Vec<(i64, i64)> = memory
+                        .rows
+                        .iter()
+                        .filter(|(_, r)| &r.item.target == target)
+                        .filter(|(_, r)| r.due_ms <= now && r.lease_until <= now)
+                        .map(|(id, r)| (r.due_ms, *id))
+                        .collect();
+                    due.sort_unstable();
+                    for (_, id) in due.into_iter().take(*n) {
+                        if let Some(row) = memory.rows.get_mut(&id) {
+                            row.lease_until = until;
+                            out.push(Taken {
+                                id,
+                                item: row.item.clone(),
+                            });
+                        }
                     }
                 }
-                Ok(out)
             }
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(conn) => {
                 let mut conn = lock(conn)?;
                 let tx =
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                let mut out = Vec::new();
                 {
                     let mut select = tx.prepare_cached(
-                        "SELECT id, target, body FROM work WHERE due_ms <= ?1 AND lease_until <= ?1 ORDER BY due_ms LIMIT ?2",
+                        "SELECT id, body FROM work WHERE target = ?1 AND due_ms <= ?2 AND lease_until <= ?2
+                         ORDER BY due_ms LIMIT ?3",
                     )?;
-                    let scan = i64::try_from(limit.saturating_mul(4)).unwrap_or(i64::MAX);
-                    let rows = select
-                        .query_map(params![now, scan], |r| {
-                            Ok((
-                                r.get::<_, i64>(0)?,
-                                r.get::<_, String>(1)?,
-                                r.get::<_, String>(2)?,
-                            ))
-                        })?
-                        .collect::<Result<Vec<_>, _>>()?;
                     let mut lease =
                         tx.prepare_cached("UPDATE work SET lease_until = ?2 WHERE id = ?1")?;
-                    for (id, target, body) in rows {
-                        if out.len() == limit || !accept(&target) {
-                            continue;
-                        }
-                        match WorkItem::parse(&body) {
-                            Ok(item) => {
-                                lease.execute(params![id, until])?;
-                                out.push(Taken { id, item });
-                            }
-                            Err(error) => {
-                                tracing::error!(%error, id, "A local work item is not readable; dropping it.");
-                                tx.execute("DELETE FROM work WHERE id = ?1", params![id])?;
+                    for (target, n) in wants {
+                        let n = i64::try_from(*n).unwrap_or(i64::MAX);
+                        let rows = select
+                            .query_map(params![target, now, n], |r| {
+                                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                            })?
+                            .collect::<Result<Vec<_>, _>>()?;
+                        for (id, text) in rows {
+                            lease.execute(params![id, until])?;
+                            match WorkItem::parse(&text) {
+                                Ok(item) => out.push(Taken { id, item }),
+                                Err(error) => {
+                                    tracing::error!(%error, id, "A local work item is not readable; dropping it.");
+                                    tx.execute("DELETE FROM work WHERE id = ?1", params![id])?;
+                                }
                             }
                         }
                     }
                 }
                 tx.commit()?;
-                Ok(out)
             }
         }
+        out.sort_by_key(|t| t.item.due_ms);
+        Ok(out)
+    }
+
+    /// Leases up to `limit` due items whose target is none of `known` (the config changed
+    /// since they were queued), so the worker can settle them.
+    pub fn take_orphans(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        known: &[String],
+        limit: usize,
+    ) -> Result<Vec<Taken>, StoreError> {
+        let mut wants: Vec<(String, usize)> = Vec::new();
+        match &self.backend {
+            Backend::Memory(memory) => {
+                let memory = lock(memory)?;
+                for row in memory.rows.values() {
+                    if !known.contains(&row.item.target)
+                        && !wants.iter().any(|(t, _)| *t == row.item.target)
+                    {
+                        wants.push((row.item.target.clone(), limit));
+                    }
+                }
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(conn) => {
+                let conn = lock(conn)?;
+                let mut stmt = conn.prepare_cached(
+                    "SELECT DISTINCT target FROM work WHERE target NOT IN (SELECT value FROM json_each(?1))",
+                )?;
+                let known = serde_json::to_string(known)?;
+                for target in stmt.query_map(params![known], |r| r.get::<_, String>(0))? {
+                    wants.push((target?, limit));
+                }
+            }
+        }
+        self.take(now, lease_ms, &wants)
     }
 
     /// Removes a finished item.
@@ -295,22 +311,27 @@ impl LocalQueue {
         }
     }
 
-    /// When the next item can be taken (its due time, or its lease's end), if any.
+    /// When the next item not leased now is due, if any.
     pub fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        let now = self.clock.now_millis();
         match &self.backend {
             Backend::Memory(memory) => Ok(lock(memory)?
                 .rows
                 .values()
-                .map(|r| r.due_ms.max(r.lease_until))
+                .filter(|r| r.lease_until <= now)
+                .map(|r| r.due_ms)
                 .min()),
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(conn) => {
+                // By the due index, skipping the (few) leased rows; a row whose worker died is
+                // found by a later poll once its lease ends.
                 let conn = lock(conn)?;
-                Ok(
-                    conn.query_row("SELECT MIN(MAX(due_ms, lease_until)) FROM work", [], |r| {
-                        r.get::<_, Option<i64>>(0)
-                    })?,
-                )
+                let mut stmt = conn.prepare_cached(
+                    "SELECT due_ms FROM work WHERE lease_until <= ?1 ORDER BY due_ms LIMIT 1",
+                )?;
+                Ok(stmt
+                    .query_row(params![now], |r| r.get::<_, i64>(0))
+                    .optional()?)
             }
         }
     }
@@ -350,21 +371,21 @@ mod tests {
             queue
                 .enqueue(&[item("a", "t", 10), item("b", "t", 20), item("c", "t", 99)])
                 .unwrap();
-            let all = |_: &str| usize::MAX;
-            let taken = queue.take(50, 10, 100, &all).unwrap();
+            let all = [("t".to_owned(), 10)];
+            let taken = queue.take(50, 100, &all).unwrap();
             let events: Vec<&str> = taken.iter().map(|t| t.item.event.as_str()).collect();
             assert_eq!(events, ["a", "b"]);
-            assert!(queue.take(60, 10, 100, &all).unwrap().is_empty(), "leased");
+            assert!(queue.take(60, 100, &all).unwrap().is_empty(), "leased");
             queue.finish(taken[0].id).unwrap();
             let mut later = taken[1].item.clone();
             later.due_ms = 500;
             queue.reschedule(taken[1].id, &later).unwrap();
             // At 200: b's lease ended but it was rescheduled to 500; c is due.
-            let again = queue.take(200, 10, 100, &all).unwrap();
+            let again = queue.take(200, 100, &all).unwrap();
             assert_eq!(again.len(), 1);
             assert_eq!(again[0].item.event, "c");
             // c's worker "dies": its lease ends at 300 and c is taken again, with b at 500.
-            let resumed = queue.take(600, 10, 100, &all).unwrap();
+            let resumed = queue.take(600, 100, &all).unwrap();
             let mut events: Vec<&str> = resumed.iter().map(|t| t.item.event.as_str()).collect();
             events.sort_unstable();
             assert_eq!(events, ["b", "c"]);
@@ -373,17 +394,22 @@ mod tests {
     }
 
     #[test]
-    fn a_full_target_does_not_crowd_out_the_others() {
+    fn each_target_gets_what_it_asks_for_and_orphans_are_found() {
         for (queue, _dir) in queues() {
             let mut items: Vec<WorkItem> =
                 (0..10).map(|i| item(&format!("s{i}"), "slow", i)).collect();
             items.push(item("f", "fast", 50));
+            items.push(item("o", "gone", 60));
             queue.enqueue(&items).unwrap();
-            let room = |target: &str| if target == "slow" { 2 } else { usize::MAX };
-            let taken = queue.take(100, 4, 1_000, &room).unwrap();
+            let wants = [("slow".to_owned(), 2), ("fast".to_owned(), 5)];
+            let taken = queue.take(100, 1_000, &wants).unwrap();
             let slow = taken.iter().filter(|t| t.item.target == "slow").count();
             assert_eq!(slow, 2);
             assert!(taken.iter().any(|t| t.item.target == "fast"));
+            let known = ["slow".to_owned(), "fast".to_owned()];
+            let orphans = queue.take_orphans(100, 1_000, &known, 10).unwrap();
+            assert_eq!(orphans.len(), 1);
+            assert_eq!(orphans[0].item.target, "gone");
         }
     }
 }
