@@ -28,6 +28,8 @@ async fn main() -> ExitCode {
         seed: 7,
         time_limit: Duration::from_secs(900),
         mode,
+        instances: 1,
+        shared: regrelay_tests::soak::Shared::Sqlite,
     };
     let report = run(&params).await;
     println!("{report}");

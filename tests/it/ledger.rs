@@ -147,6 +147,8 @@ async fn soak(mode: &'static str) {
         seed: 11,
         time_limit: Duration::from_secs(120),
         mode,
+        instances: 1,
+        shared: regrelay_tests::soak::Shared::Sqlite,
     };
     let report = run(&params).await;
     println!("{report}");

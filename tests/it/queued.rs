@@ -10,6 +10,7 @@ use regrelay_tests::{Receiver, Scripted, client, fixture};
 use serde_json::Value;
 
 mod cloud;
+mod scale;
 mod schedule;
 
 /// The trace of `id` from a server, once `done` holds for it (at most `secs` seconds).

@@ -11,15 +11,22 @@ pub struct ServeProcess {
     /// The port it listens on.
     pub port: u16,
     child: Option<Child>,
+    env: Vec<(String, String)>,
 }
 
 impl ServeProcess {
     /// Starts `regrelay serve --config <config>` on a free port and waits until it answers.
     pub async fn start(config: PathBuf) -> ServeProcess {
+        Self::start_with_env(config, Vec::new()).await
+    }
+
+    /// Starts it with extra environment variables (e.g. AWS credentials for moto).
+    pub async fn start_with_env(config: PathBuf, env: Vec<(String, String)>) -> ServeProcess {
         let mut process = ServeProcess {
             config,
             port: crate::free_port(),
             child: None,
+            env,
         };
         process.restart().await;
         process
@@ -47,9 +54,13 @@ impl ServeProcess {
             // A config without `[store]` keeps `regrelay.db` beside it, not in the tree.
             .current_dir(self.config.parent().unwrap_or(std::path::Path::new(".")))
             .args(["--listen", &format!("127.0.0.1:{}", self.port)])
-            .env("RUST_LOG", "error")
+            .env(
+                "RUST_LOG",
+                std::env::var("REGRELAY_TEST_SERVE_RUST_LOG").unwrap_or_else(|_| "error".into()),
+            )
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log_file())
             .spawn()
             .expect("spawn regrelay serve");
         self.child = Some(child);
@@ -68,6 +79,20 @@ impl ServeProcess {
         }
         panic!("regrelay serve did not come up on port {}", self.port);
     }
+}
+
+/// Where a `serve` process's log goes: the file named by `REGRELAY_TEST_SERVE_LOG` (appended,
+/// for debugging a test), else nowhere.
+fn log_file() -> Stdio {
+    std::env::var_os("REGRELAY_TEST_SERVE_LOG")
+        .and_then(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .ok()
+        })
+        .map_or_else(Stdio::null, Stdio::from)
 }
 
 impl Drop for ServeProcess {

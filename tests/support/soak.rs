@@ -32,6 +32,100 @@ pub struct SoakParams {
     pub time_limit: Duration,
     /// `inline` (the sender's retries are the schedule) or `queued` (regrelay's worker retries).
     pub mode: &'static str,
+    /// `serve` processes sharing the store and queue (kills go round them).
+    pub instances: usize,
+    /// What they share.
+    pub shared: Shared,
+}
+
+/// The store and queue the instances share.
+#[derive(Debug, Clone)]
+pub enum Shared {
+    /// One SQLite file (its local queue).
+    Sqlite,
+    /// An Azure table and Storage queue (Azurite): connection string, table, queue.
+    Azure {
+        /// Connection string with TableEndpoint and QueueEndpoint.
+        connection: String,
+        /// Table name (created on first use).
+        table: String,
+        /// Queue name (created on first use).
+        queue: String,
+    },
+    /// A DynamoDB table and an SQS queue (moto), both created beforehand.
+    Aws {
+        /// moto's endpoint.
+        endpoint: String,
+        /// Table name.
+        table: String,
+        /// Queue URL.
+        queue_url: String,
+    },
+}
+
+impl Shared {
+    /// The `[store]` and `[queue]` sections.
+    fn sections(&self, dir: &std::path::Path) -> String {
+        match self {
+            Shared::Sqlite => format!(
+                "[store]\nkind = \"sqlite\"\npath = \"{}\"\n\n",
+                dir.join("soak.db").display()
+            ),
+            Shared::Azure {
+                connection,
+                table,
+                queue,
+            } => format!(
+                "[store]\nkind = \"azure_table\"\nconnection_string = \"{connection}\"\ntable = \"{table}\"\n\n[queue]\nkind = \"azure_queue\"\nconnection_string = \"{connection}\"\nname = \"{queue}\"\n\n"
+            ),
+            Shared::Aws {
+                endpoint,
+                table,
+                queue_url,
+            } => format!(
+                "[store]\nkind = \"dynamodb\"\ntable = \"{table}\"\nregion = \"us-east-1\"\nendpoint = \"{endpoint}\"\n\n[queue]\nkind = \"sqs\"\nurl = \"{queue_url}\"\nregion = \"us-east-1\"\nendpoint = \"{endpoint}\"\n\n"
+            ),
+        }
+    }
+
+    fn store(&self, dir: &std::path::Path) -> Option<regrelay_core::Store> {
+        use regrelay_core::{AwsCredentials, Secret, StoreConfig};
+        let config = match self {
+            Shared::Sqlite => StoreConfig::Sqlite {
+                path: dir.join("soak.db").display().to_string(),
+            },
+            Shared::Azure {
+                connection, table, ..
+            } => StoreConfig::AzureTable {
+                connection_string: Secret::new(connection.clone()),
+                table: table.clone(),
+            },
+            Shared::Aws {
+                endpoint, table, ..
+            } => StoreConfig::DynamoDb {
+                table: table.clone(),
+                region: "us-east-1".into(),
+                endpoint: Some(endpoint.clone()),
+                credentials: Some(AwsCredentials {
+                    access_key_id: Secret::new("testing"),
+                    secret_access_key: Secret::new("testing"),
+                    session_token: None,
+                }),
+                retention: Duration::from_secs(86_400),
+            },
+        };
+        regrelay_core::Store::open(&config).ok()
+    }
+}
+
+/// AWS credentials for moto, for every process.
+fn aws_env() -> Vec<(String, String)> {
+    [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .into()
 }
 
 /// The tally.
@@ -91,13 +185,13 @@ impl fmt::Display for SoakReport {
 fn config(
     dir: &std::path::Path,
     receiver: &FlakyReceiver,
-    targets: usize,
-    mode: &str,
+    params: &SoakParams,
 ) -> std::path::PathBuf {
+    let (targets, mode) = (params.targets, params.mode);
     // Queued: a fast schedule, so retries happen within the run.
     let mut text = format!(
-        "[store]\nkind = \"sqlite\"\npath = \"{}\"\n\n[delivery]\nmode = \"{mode}\"\nattempts = 1\nbackoff = \"10ms\"\nbudget = \"2s\"\nschedule = [\"20ms\", \"50ms\", \"100ms\", \"200ms\"]\n\n",
-        dir.join("soak.db").display()
+        "{}[delivery]\nmode = \"{mode}\"\nattempts = 1\nbackoff = \"10ms\"\nbudget = \"2s\"\nschedule = [\"20ms\", \"50ms\", \"100ms\", \"200ms\"]\n\n",
+        params.shared.sections(dir)
     );
     let names: Vec<String> = (0..targets).map(|i| format!("t{i}")).collect();
     for name in &names {
@@ -132,8 +226,16 @@ pub async fn run(params: &SoakParams) -> SoakReport {
     let started = Instant::now();
     let receiver = FlakyReceiver::start(params.fail_ratio, params.seed).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = config(dir.path(), &receiver, params.targets, params.mode);
-    let mut server = ServeProcess::start(config).await;
+    let config = config(dir.path(), &receiver, params);
+    let env = if matches!(params.shared, Shared::Aws { .. }) {
+        aws_env()
+    } else {
+        Vec::new()
+    };
+    let mut servers = Vec::new();
+    for _ in 0..params.instances.max(1) {
+        servers.push(ServeProcess::start_with_env(config.clone(), env.clone()).await);
+    }
     let bodies: Arc<Vec<String>> = Arc::new(
         (0..params.events)
             .step_by(params.batch)
@@ -144,11 +246,11 @@ pub async fn run(params: &SoakParams) -> SoakReport {
     let acked = Arc::new(AtomicUsize::new(0));
     let requests = Arc::new(AtomicUsize::new(0));
     let deadline = started + params.time_limit;
-    let url = server.url();
+    let urls: Arc<Vec<String>> = Arc::new(servers.iter().map(ServeProcess::url).collect());
     let senders: Vec<_> = (0..params.senders)
         .map(|_| {
             tokio::spawn(send_loop(
-                url.clone(),
+                urls.clone(),
                 bodies.clone(),
                 queue.clone(),
                 acked.clone(),
@@ -164,6 +266,8 @@ pub async fn run(params: &SoakParams) -> SoakReport {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         // Stamp the kill after it happened: a copy accepted just before the SIGKILL belongs to it.
+        let n = servers.len();
+        let server = &mut servers[k % n];
         server.kill();
         kills.push(Instant::now());
         server.restart().await;
@@ -176,8 +280,10 @@ pub async fn run(params: &SoakParams) -> SoakReport {
     while accepted_pairs(&receiver.receipts()) < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    server.kill();
-    let store = open_store(dir.path());
+    for server in &mut servers {
+        server.kill();
+    }
+    let store = params.shared.store(dir.path());
     let mut report = tally(&receiver.receipts(), &kills, params);
     explain_timeouts(
         &store,
@@ -202,7 +308,7 @@ fn accepted_pairs(receipts: &[crate::flaky::Receipt]) -> usize {
 }
 
 async fn send_loop(
-    url: String,
+    urls: Arc<Vec<String>>,
     bodies: Arc<Vec<String>>,
     queue: Arc<Mutex<VecDeque<usize>>>,
     acked: Arc<AtomicUsize>,
@@ -222,9 +328,11 @@ async fn send_loop(
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
-        requests.fetch_add(1, Ordering::Relaxed);
+        // Spread over the instances; a retry goes to another one.
+        let sent = requests.fetch_add(1, Ordering::Relaxed);
+        let url = &urls[sent % urls.len()];
         let reply = client
-            .post(&url)
+            .post(url)
             .header("content-type", "application/json")
             .header("aeg-event-type", "Notification")
             .body(bodies[index].clone())
@@ -278,11 +386,6 @@ fn tally(receipts: &[crate::flaky::Receipt], kills: &[Instant], params: &SoakPar
     }
     report.lost = report.expected.saturating_sub(report.delivered);
     report
-}
-
-fn open_store(dir: &std::path::Path) -> Option<regrelay_core::Store> {
-    let path = dir.join("soak.db").display().to_string();
-    regrelay_core::Store::open(&regrelay_core::StoreConfig::Sqlite { path }).ok()
 }
 
 /// Moves the duplicates whose pair has a timed-out attempt on record into the timeout count.

@@ -15,7 +15,7 @@ use tracing::Instrument;
 use crate::admit::{self, Admitted, Verified};
 use crate::config::{Config, ConfigError, DeliveryMode};
 use crate::deliver::Deliverer;
-use crate::deliver::work::{Origin, Worked};
+use crate::deliver::work::Worked;
 use crate::dispatch::{Dispatcher, Target};
 use crate::event::RegistryEvent;
 use crate::queue::{WorkItem, WorkQueue};
@@ -123,33 +123,22 @@ impl Pipeline {
         crate::deliver::worker::run(Arc::clone(&self.inner.deliverer), shutdown).await;
     }
 
+    /// Runs a poller over a platform queue (Azure Storage, SQS) until `shutdown` completes: for
+    /// `regrelay serve` instances sharing a remote store and queue (containers, VMs). Returns at
+    /// once with a local queue. The cloud shells do not call it: their platform's trigger does
+    /// the polling.
+    pub async fn run_poller(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let max = self.queue_max_receives();
+        crate::deliver::poll::run(Arc::clone(&self.inner.deliverer), max, shutdown).await;
+    }
+
     /// Runs one message of a platform queue (`receives`: how often the platform handed it out,
     /// this time included). `Ok` means acknowledge it; an error means leave it to the queue,
     /// which hands it out again and, after its limit, moves it to the dead-letter queue — at
     /// that last receive the pair is also dead-lettered in history.
     pub async fn work_message(&self, text: &str, receives: u32) -> Result<Worked, StoreError> {
-        let item = match WorkItem::parse(text) {
-            Ok(item) => item,
-            Err(error) => {
-                tracing::error!(%error, "A delivery queue message is not a work item; dropping it.");
-                return Ok(Worked::Settled);
-            }
-        };
-        let span =
-            tracing::info_span!("work", event_id = %item.event, target = %item.target, receives);
-        async {
-            let result = self.inner.deliverer.work(&item, Origin::Remote).await;
-            if let Err(error) = &result {
-                let last = self.queue_max_receives().is_some_and(|max| receives >= max);
-                tracing::error!(%error, last, "A queued delivery could not run; the queue hands it out again.");
-                if last && let Err(error) = self.inner.deliverer.abandon(&item, &error.to_string()).await {
-                    tracing::error!(%error, "Could not mark the abandoned pair dead-lettered.");
-                }
-            }
-            result
-        }
-        .instrument(span)
-        .await
+        let max = self.queue_max_receives();
+        self.inner.deliverer.work_text(text, receives, max).await
     }
 
     /// A message the platform moved to its dead-letter (poison) queue: the pair is marked

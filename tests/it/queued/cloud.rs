@@ -186,7 +186,7 @@ fn aws_env() -> HashMap<String, String> {
 }
 
 /// Creates an SQS queue on moto; returns its URL.
-async fn create_sqs_queue(moto: &str, name: &str) -> String {
+pub(crate) async fn create_sqs_queue(moto: &str, name: &str) -> String {
     let reply: Value = client()
         .post(moto)
         .header("content-type", "application/x-amz-json-1.0")

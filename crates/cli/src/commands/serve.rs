@@ -36,17 +36,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let address = listener.local_addr()?;
         tracing::info!(%address, mode = pipeline.mode().as_str(), "regrelay listening; POST events to http://{address}/api/events");
         let header_timeout = pipeline.config().server.header_timeout;
-        // The worker delivers what the local queue holds (queued mode, or leftovers).
+        // The worker delivers what the local queue holds (queued mode, or leftovers); with a
+        // platform queue, the poller takes its share of the shared queue.
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = {
             let pipeline = pipeline.clone();
-            let mut stopped = stopped.clone();
             tokio::spawn(async move {
-                pipeline
-                    .run_worker(async move {
-                        let _ = stopped.wait_for(|s| *s).await;
-                    })
-                    .await;
+                let until = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                };
+                tokio::join!(
+                    pipeline.run_worker(until(stopped.clone())),
+                    pipeline.run_poller(until(stopped)),
+                );
             })
         };
         let app = regrelay_azure::app(pipeline);

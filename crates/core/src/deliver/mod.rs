@@ -9,6 +9,7 @@
 //! cannot overwrite a newer result. What is left is reported to the sender.
 
 pub mod config;
+pub mod poll;
 mod schedule;
 pub mod work;
 pub mod worker;

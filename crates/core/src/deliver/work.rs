@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use super::Deliverer;
 use crate::common::AttemptClass;
 use crate::dispatch::{Delivery, Target};
@@ -208,6 +210,39 @@ impl Deliverer {
             tracing::error!(event_id = %item.event, target = %target.name, reason = attempt.error.as_deref().unwrap_or(""), "Dead-lettered.");
         }
         Ok(worked)
+    }
+
+    /// Runs one platform queue message (`receives`: how often the queue handed it out, this time
+    /// included). `Ok` means acknowledge it; an error leaves it to the queue. At the queue's last
+    /// receive (`max_receives`) a failure also dead-letters the pair in history.
+    pub async fn work_text(
+        &self,
+        text: &str,
+        receives: u32,
+        max_receives: Option<u32>,
+    ) -> Result<Worked, StoreError> {
+        let item = match WorkItem::parse(text) {
+            Ok(item) => item,
+            Err(error) => {
+                tracing::error!(%error, "A delivery queue message is not a work item; dropping it.");
+                return Ok(Worked::Settled);
+            }
+        };
+        let span =
+            tracing::info_span!("work", event_id = %item.event, target = %item.target, receives);
+        async {
+            let result = self.work(&item, Origin::Remote).await;
+            if let Err(error) = &result {
+                let last = max_receives.is_some_and(|max| receives >= max);
+                tracing::error!(%error, last, "A queued delivery could not run; the queue hands it out again.");
+                if last && let Err(error) = self.abandon(&item, &error.to_string()).await {
+                    tracing::error!(%error, "Could not mark the abandoned pair dead-lettered.");
+                }
+            }
+            result
+        }
+        .instrument(span)
+        .await
     }
 
     /// Marks a pair dead-lettered because its queue gave up on a message (the platform's last

@@ -62,6 +62,16 @@ impl StorageQueue {
         &self.name
     }
 
+    /// The queue the Functions host moves messages to after its dequeue limit (`<name>-poison`);
+    /// `regrelay serve` polling this queue does the same.
+    pub fn poison(&self) -> StorageQueue {
+        StorageQueue {
+            account: self.account.clone(),
+            name: format!("{}-poison", self.name),
+            ready: tokio::sync::OnceCell::new(),
+        }
+    }
+
     /// Creates the queue; an existing one is fine.
     pub async fn create(&self) -> Result<(), StoreError> {
         let path = format!("/{}", self.name);
