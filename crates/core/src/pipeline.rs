@@ -67,7 +67,14 @@ impl Pipeline {
     pub fn new(config: Config) -> Result<Self, PipelineError> {
         let store = Arc::new(Store::open(&config.store)?);
         let (_, queue) = config.delivery_plan()?;
-        let queue = queue.as_ref().map(WorkQueue::open).transpose()?;
+        let queue = match (&queue, &*store) {
+            // The queue beside a SQLite store shares its connection.
+            #[cfg(feature = "sqlite")]
+            (Some(crate::queue::QueueConfig::Sqlite { .. }), Store::Sqlite(sqlite)) => Some(
+                WorkQueue::Local(crate::queue::LocalQueue::sqlite_on(sqlite.connection())?),
+            ),
+            _ => queue.as_ref().map(WorkQueue::open).transpose()?,
+        };
         Self::with_parts(config, store, queue)
     }
 

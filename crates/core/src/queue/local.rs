@@ -48,7 +48,7 @@ pub struct LocalQueue {
 enum Backend {
     Memory(Mutex<Memory>),
     #[cfg(feature = "sqlite")]
-    Sqlite(Mutex<Connection>),
+    Sqlite(std::sync::Arc<Mutex<Connection>>),
 }
 
 #[derive(Debug, Default)]
@@ -86,9 +86,15 @@ impl LocalQueue {
     pub fn sqlite(path: &str) -> Result<Self, StoreError> {
         let conn = Connection::open(path)
             .map_err(|e| StoreError::Open(format!("cannot open {path}: {e}")))?;
-        conn.execute_batch(SCHEMA)?;
+        Self::sqlite_on(std::sync::Arc::new(Mutex::new(conn)))
+    }
+
+    /// The `work` table on a connection the SQLite store already holds (same file, one lock).
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite_on(conn: std::sync::Arc<Mutex<Connection>>) -> Result<Self, StoreError> {
+        lock(&conn)?.execute_batch(SCHEMA)?;
         Ok(LocalQueue {
-            backend: Backend::Sqlite(Mutex::new(conn)),
+            backend: Backend::Sqlite(conn),
             clock: Clock::default(),
         })
     }

@@ -4,7 +4,7 @@
 //! because one process owns the file. The primary key on (event, target) makes the ledger exact
 //! within one process; several processes sharing one file are serialized by SQLite's own lock.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS rate_slots (key TEXT NOT NULL, slot INTEGER NOT NULL,
 /// A SQLite-backed store.
 #[derive(Debug)]
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    /// Shared with the local delivery queue on the same file: one connection, so the two never
+    /// wait on each other's file lock.
+    conn: Arc<Mutex<Connection>>,
 }
 
 fn backend(error: impl Into<StoreError>) -> StoreError {
@@ -58,8 +60,13 @@ impl SqliteStore {
         // Files created before claims existed lack the column; adding it twice is harmless.
         let _ = conn.execute("ALTER TABLE pairs ADD COLUMN lease_until INTEGER", []);
         Ok(SqliteStore {
-            conn: Mutex::new(conn),
+            conn: Arc::new(Mutex::new(conn)),
         })
+    }
+
+    /// The connection, for the local delivery queue kept in the same file.
+    pub(crate) fn connection(&self) -> Arc<Mutex<Connection>> {
+        Arc::clone(&self.conn)
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
