@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TARGETS=(inbound signatures certificates config filters templates)
+TARGETS=(inbound signatures certificates config filters templates queue)
 mode="${1:-smoke}"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -28,7 +28,7 @@ fi
 seed() {
   local corpus=fuzz/corpus
   rm -rf "$corpus/seeds"
-  mkdir -p "$corpus"/{inbound,signatures,certificates,config,filters,templates}
+  mkdir -p "$corpus"/{inbound,signatures,certificates,config,filters,templates,queue}
   local i=0 f
   # inbound: every fixture behind each header-shape byte the target knows.
   for f in tests/fixtures/*/*.json; do
@@ -61,6 +61,13 @@ seed() {
   printf '%s' '{% if tag %}`{{ tag|code }}`{% endif %} {{ event.repository|mrkdwn }} {{ link|safe }}' \
     > "$corpus/templates/filters"
   printf '%s' '{% for k, v in event|items %}{{ k }}={{ v }}\n{% endfor %}' > "$corpus/templates/loop"
+  # queue: a work item, the same as the Functions host may pass it, an SQS event, a Get Messages reply.
+  local item='{"v":1,"event":"e1","target":"sink","attempts":2,"due_ms":1700000000000,"since_ms":1699999990000}'
+  printf '%s' "$item" > "$corpus/queue/item"
+  python3 -c 'import json,sys; print(json.dumps(sys.argv[1]), end="")' "$item" > "$corpus/queue/item-string"
+  python3 -c 'import json,sys; print(json.dumps({"Records":[{"messageId":"m1","receiptHandle":"r","body":sys.argv[1],"attributes":{"ApproximateReceiveCount":"2"},"eventSource":"aws:sqs"}]}), end="")' "$item" > "$corpus/queue/sqs"
+  printf '<QueueMessagesList><QueueMessage><MessageId>m</MessageId><PopReceipt>p+/=</PopReceipt><DequeueCount>1</DequeueCount><MessageText>%s</MessageText></QueueMessage></QueueMessagesList>' \
+    "$(printf '%s' "$item" | base64 -w0)" > "$corpus/queue/xml"
 }
 
 run() {

@@ -70,7 +70,7 @@ pub mod testing {
     pub use crate::filter::advanced::{AdvancedFilter, OPERATORS};
     pub use crate::filter::{Subject, decide};
     pub use crate::normalize::classify;
-    pub use crate::queue::azure::{Received as AzureMessage, StorageQueue};
+    pub use crate::queue::azure::{Received as AzureMessage, StorageQueue, parse_messages};
     pub use crate::queue::config::QueueConfig;
     pub use crate::queue::local::{LocalQueue, Taken};
     pub use crate::queue::sqs::{Received as SqsMessage, SqsQueue};

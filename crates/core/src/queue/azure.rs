@@ -235,7 +235,7 @@ fn string_to_sign(r: &StringToSign<'_>) -> String {
 }
 
 /// The messages of a Get Messages reply.
-fn parse_messages(xml: &str) -> Result<Vec<Received>, StoreError> {
+pub fn parse_messages(xml: &str) -> Result<Vec<Received>, StoreError> {
     let mut out = Vec::new();
     let mut rest = xml;
     while let Some(start) = rest.find("<QueueMessage>") {
