@@ -254,9 +254,18 @@ impl App {
         let addr = listener.local_addr().expect("app addr");
         let app = regrelay_azure::app(pipeline.clone());
         let header_timeout = pipeline.config().server.header_timeout;
+        let worker = pipeline.clone();
         let task = tokio::spawn(async move {
-            regrelay_azure::server::serve(listener, app, header_timeout, std::future::pending())
-                .await;
+            // As `serve` does: the worker drains a local queue (queued mode) beside the server.
+            tokio::join!(
+                worker.run_worker(std::future::pending()),
+                regrelay_azure::server::serve(
+                    listener,
+                    app,
+                    header_timeout,
+                    std::future::pending()
+                ),
+            );
         });
         App {
             addr,

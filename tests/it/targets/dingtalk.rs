@@ -114,3 +114,58 @@ async fn dingtalk_burst_is_folded_into_a_digest() {
         "{texts:?}"
     );
 }
+
+/// Queued mode: the worker takes at most `target_concurrency` events of the robot at once; the
+/// budget's 19 single messages go out, the rest fold into a digest on the reserved slot, and a
+/// folded event that waits too long is rescheduled rather than holding its worker. Every event
+/// is in exactly one message.
+#[tokio::test]
+async fn queued_dingtalk_burst_sends_within_the_budget_and_folds_the_rest() {
+    let robot_rx = Checker::start(dingtalk(ROBOT_SECRET, "markdown", "registry")).await;
+    let text = format!(
+        "[store]\nkind = \"memory\"\n\n[delivery]\nmode = \"queued\"\nschedule = [\"1s\"]\n\n[[targets]]\nname = \"t\"\n{}\n\n[[rules]]\nname = \"all\"\nnotifications = [\"*:*\"]\ntargets = [\"t\"]\n",
+        robot(&robot_rx.url("/robot/send"), "")
+    );
+    let app = App::with_config(Config::from_toml(&text, &secrets()).unwrap()).await;
+    let template: Value = serde_json::from_slice(&fixture(PUSHED)).unwrap();
+    let batch: Vec<Value> = (0..30)
+        .map(|i| {
+            let mut event = template[0].clone();
+            event["id"] = json!(format!("queued-{i}"));
+            event["data"]["target"]["tag"] = json!(format!("q{i}"));
+            event
+        })
+        .collect();
+    let (status, body) = post(&app, serde_json::to_vec(&batch).unwrap()).await;
+    assert_eq!((status, &body["queued"]), (200, &json!(30)), "{body}");
+    for _ in 0..150 {
+        let mut done = 0;
+        for i in 0..30 {
+            if pair_state(&app, &format!("queued-{i}")).await.0 == DeliveryState::Delivered {
+                done += 1;
+            }
+        }
+        if done == 30 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let got = robot_rx.clean();
+    assert!(got.len() <= 20, "{} messages within a minute", got.len());
+    let texts: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["markdown"]["text"].as_str().unwrap().to_owned())
+        .collect();
+    for i in 0..30 {
+        let carriers = texts
+            .iter()
+            .filter(|t| regrelay_tests::mentions(t, &format!("aci-helloworld:q{i}")))
+            .count();
+        assert_eq!(carriers, 1, "q{i} is in exactly one message: {texts:?}");
+        assert_eq!(
+            pair_state(&app, &format!("queued-{i}")).await.0,
+            DeliveryState::Delivered,
+            "q{i}"
+        );
+    }
+}

@@ -163,6 +163,7 @@ fn hostile_fields_render_as_text_in_every_chat_target() {
             event: &event,
             raw,
             number: 1,
+            digest_wait: std::time::Duration::from_secs(20),
         };
         let mut body = describe(target, delivery)["body"].clone();
         // DingTalk shows a markdown message's title as plain text in the chat list, unrendered.
@@ -220,6 +221,7 @@ fn every_target_renders_every_fixture_as_its_golden() {
                             event,
                             raw,
                             number: 1,
+                            digest_wait: std::time::Duration::from_secs(20),
                         },
                     )
                 })

@@ -281,6 +281,7 @@ impl Deliverer {
                 event: &routed.event,
                 raw: &routed.raw,
                 number: previous + tries,
+                digest_wait: crate::dispatch::dingtalk::DIGEST_WAIT,
             };
             let attempt = {
                 // Per-target bound across the process: one busy target cannot take every socket.

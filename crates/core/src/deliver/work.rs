@@ -18,6 +18,11 @@ use crate::queue::WorkItem;
 use crate::route::Routed;
 use crate::store::{Claim, DeliveryState, Lease, Reception, StoreError};
 
+/// How long a DingTalk event folded into a digest holds its worker: about one digest's linger.
+/// Past it the pair is rescheduled, and its next attempt finds the digest's result, so the
+/// robot's 20-a-minute budget turns into due times rather than held workers.
+const QUEUED_DIGEST_WAIT: Duration = Duration::from_secs(3);
+
 /// Longest wait before looking again at a pair another worker holds (else its claim's lease).
 const BUSY_RETRY: Duration = Duration::from_secs(30);
 
@@ -155,6 +160,7 @@ impl Deliverer {
             event: &record.event,
             raw: &record.raw,
             number: made + 1,
+            digest_wait: QUEUED_DIGEST_WAIT,
         };
         let mut attempt = {
             let _permit = self.target_permit(&target.name).await;

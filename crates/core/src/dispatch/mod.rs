@@ -115,6 +115,10 @@ pub struct Delivery<'e> {
     pub raw: &'e str,
     /// Attempt number, from 1.
     pub number: u32,
+    /// How long a DingTalk event folded into a digest waits for it within this attempt
+    /// ([`dingtalk::DIGEST_WAIT`] inline; briefly in queued mode, where the pair is simply
+    /// checked again on the schedule and finds the digest's result).
+    pub digest_wait: std::time::Duration,
 }
 
 /// Sends events to targets with one shared, pooled HTTP client, and keeps the per-robot

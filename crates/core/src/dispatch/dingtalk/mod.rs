@@ -114,7 +114,7 @@ impl Dispatcher {
                 self.note_throttle(robot, &attempt);
                 attempt
             }
-            Admission::Folded(reply) => match tokio::time::timeout(DIGEST_WAIT, reply).await {
+            Admission::Folded(reply) => match tokio::time::timeout(delivery.digest_wait, reply).await {
                 Ok(Ok(attempt)) => attempt,
                 Ok(Err(_)) => super::failed(
                     AttemptClass::Retryable,
@@ -123,10 +123,7 @@ impl Dispatcher {
                 // Still queued: the digest goes out later, and a retry finds it remembered.
                 Err(_) => super::failed(
                     AttemptClass::Retryable,
-                    format!(
-                        "the robot's digest did not go out within {}s (DingTalk's 20-a-minute budget)",
-                        DIGEST_WAIT.as_secs()
-                    ),
+                    "folded into the robot's next digest (DingTalk's 20-a-minute budget); the next attempt finds its result".into(),
                 ),
             },
             Admission::Full => super::failed(
