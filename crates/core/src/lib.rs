@@ -70,6 +70,7 @@ pub mod testing {
     pub use crate::filter::advanced::{AdvancedFilter, OPERATORS};
     pub use crate::filter::{Subject, decide};
     pub use crate::normalize::classify;
+    #[cfg(feature = "azure")]
     pub use crate::queue::azure::{Received as AzureMessage, StorageQueue, parse_messages};
     pub use crate::queue::config::QueueConfig;
     pub use crate::queue::local::{LocalQueue, Taken};

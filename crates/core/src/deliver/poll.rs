@@ -23,6 +23,7 @@ const EMPTY_PAUSE: Duration = Duration::from_millis(500);
 
 /// One received message of either platform.
 enum Message {
+    #[cfg(feature = "azure")]
     Azure(crate::queue::azure::Received),
     Sqs(crate::queue::sqs::Received),
 }
@@ -30,6 +31,7 @@ enum Message {
 impl Message {
     fn text(&self) -> &str {
         match self {
+            #[cfg(feature = "azure")]
             Message::Azure(m) => &m.text,
             Message::Sqs(m) => &m.body,
         }
@@ -37,6 +39,7 @@ impl Message {
 
     fn receives(&self) -> u32 {
         match self {
+            #[cfg(feature = "azure")]
             Message::Azure(m) => m.dequeue_count,
             Message::Sqs(m) => m.receive_count,
         }
@@ -104,6 +107,7 @@ async fn receive(
     hide: Duration,
 ) -> Result<Vec<Message>, StoreError> {
     match queue {
+        #[cfg(feature = "azure")]
         WorkQueue::Azure(q) => {
             let count = u8::try_from(free.min(32)).unwrap_or(32);
             Ok(q.get(count, hide)
@@ -133,6 +137,7 @@ async fn settle(deliverer: &Deliverer, queue: &WorkQueue, message: Message, max:
         return;
     }
     let acked = match (queue, &message) {
+        #[cfg(feature = "azure")]
         (WorkQueue::Azure(q), Message::Azure(m)) => {
             if retire && let Err(error) = q.poison().put(&m.text, Duration::ZERO).await {
                 tracing::error!(%error, "Could not move a message to the poison queue.");

@@ -11,6 +11,7 @@
 //! an item carries its own due time, and a worker that receives one early puts it back for the
 //! rest of the wait ([`WorkItem::early`]).
 
+#[cfg(feature = "azure")]
 pub(crate) mod azure;
 pub mod config;
 pub(crate) mod local;
@@ -87,9 +88,10 @@ pub enum WorkQueue {
     /// In the store's SQLite file, or in memory.
     Local(LocalQueue),
     /// An Azure Storage queue.
+    #[cfg(feature = "azure")]
     Azure(azure::StorageQueue),
-    /// An Amazon SQS queue.
-    Sqs(sqs::SqsQueue),
+    /// An Amazon SQS queue (boxed: its signing client is the largest variant).
+    Sqs(Box<sqs::SqsQueue>),
 }
 
 impl WorkQueue {
@@ -98,11 +100,16 @@ impl WorkQueue {
         match config {
             QueueConfig::Memory => Ok(WorkQueue::Local(LocalQueue::memory())),
             QueueConfig::Sqlite { path } => LocalQueue::sqlite(path).map(WorkQueue::Local),
+            #[cfg(feature = "azure")]
             QueueConfig::AzureQueue {
                 connection_string,
                 name,
                 ..
             } => azure::StorageQueue::open(connection_string, name).map(WorkQueue::Azure),
+            #[cfg(not(feature = "azure"))]
+            QueueConfig::AzureQueue { .. } => Err(StoreError::Open(
+                "this build has no Azure Storage queue support (feature `azure`)".into(),
+            )),
             QueueConfig::Sqs {
                 url,
                 region,
@@ -110,7 +117,7 @@ impl WorkQueue {
                 credentials,
                 ..
             } => sqs::SqsQueue::open(url, region, endpoint.as_deref(), credentials.clone())
-                .map(WorkQueue::Sqs),
+                .map(|q| WorkQueue::Sqs(Box::new(q))),
         }
     }
 
@@ -118,6 +125,7 @@ impl WorkQueue {
     pub async fn enqueue(&self, items: &[WorkItem], now: i64) -> Result<(), StoreError> {
         match self {
             WorkQueue::Local(queue) => queue.enqueue(items),
+            #[cfg(feature = "azure")]
             WorkQueue::Azure(queue) => {
                 for item in items {
                     queue.put(&item.to_text(), delay(item, now)).await?;

@@ -9,6 +9,7 @@
 //! The store also holds rate budgets every instance shares ([`Store::reserve_slot`], see
 //! [`slots`]): the DingTalk target keeps each robot's 20-a-minute limit there.
 
+#[cfg(feature = "azure")]
 pub mod azure_table;
 pub mod config;
 pub mod dynamodb;
@@ -81,6 +82,7 @@ pub enum Store {
     #[cfg(feature = "sqlite")]
     Sqlite(sqlite::SqliteStore),
     /// An Azure Table Storage table (the Azure Functions shell).
+    #[cfg(feature = "azure")]
     AzureTable(azure_table::AzureTableStore),
     /// A DynamoDB table (the Lambda shell).
     DynamoDb(dynamodb::DynamoDbStore),
@@ -94,6 +96,7 @@ macro_rules! each {
             Store::Memory($s) => $call,
             #[cfg(feature = "sqlite")]
             Store::Sqlite($s) => $call,
+            #[cfg(feature = "azure")]
             Store::AzureTable($s) => $call.await,
             Store::DynamoDb($s) => $call.await,
         }
@@ -146,12 +149,17 @@ impl Store {
             crate::store::config::StoreConfig::Sqlite { .. } => Err(StoreError::Open(
                 "this build has no SQLite support (feature `sqlite`)".into(),
             )),
+            #[cfg(feature = "azure")]
             crate::store::config::StoreConfig::AzureTable {
                 connection_string,
                 table,
             } => {
                 azure_table::AzureTableStore::open(connection_string, table).map(Store::AzureTable)
             }
+            #[cfg(not(feature = "azure"))]
+            crate::store::config::StoreConfig::AzureTable { .. } => Err(StoreError::Open(
+                "this build has no Azure Table Storage support (feature `azure`)".into(),
+            )),
             crate::store::config::StoreConfig::DynamoDb { .. } => {
                 dynamodb::DynamoDbStore::open(config).map(Store::DynamoDb)
             }
