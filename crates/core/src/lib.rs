@@ -73,6 +73,7 @@ pub mod testing {
     #[cfg(feature = "azure")]
     pub use crate::queue::azure::{Received as AzureMessage, StorageQueue, parse_messages};
     pub use crate::queue::config::QueueConfig;
+    #[cfg(feature = "local-queue")]
     pub use crate::queue::local::{LocalQueue, Taken};
     pub use crate::queue::sqs::{Received as SqsMessage, SqsQueue};
     pub use crate::schema::{lenient, parse, sns};

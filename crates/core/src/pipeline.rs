@@ -126,6 +126,7 @@ impl Pipeline {
 
     /// Runs the in-process worker over the local queue until `shutdown` completes (returns at
     /// once when the queue is a platform's, whose trigger calls [`Pipeline::work_message`]).
+    #[cfg(feature = "local-queue")]
     pub async fn run_worker(&self, shutdown: impl std::future::Future<Output = ()>) {
         crate::deliver::worker::run(Arc::clone(&self.inner.deliverer), shutdown).await;
     }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod poll;
 mod schedule;
 pub mod work;
+#[cfg(feature = "local-queue")]
 pub mod worker;
 
 use std::collections::HashMap;
@@ -120,6 +121,7 @@ impl Deliverer {
     }
 
     /// The targets' names, in config order.
+    #[cfg(feature = "local-queue")]
     pub fn target_names(&self) -> Vec<&str> {
         self.targets.iter().map(|t| t.name.as_str()).collect()
     }

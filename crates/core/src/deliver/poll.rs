@@ -55,7 +55,7 @@ pub async fn run(
     let Some(queue) = deliverer.queue().cloned() else {
         return;
     };
-    if queue.local().is_some() {
+    if queue.is_local() {
         return;
     }
     let workers = Arc::new(Semaphore::new(deliverer.policy().workers));
@@ -124,6 +124,7 @@ async fn receive(
                 .map(Message::Sqs)
                 .collect())
         }
+        #[cfg(feature = "local-queue")]
         WorkQueue::Local(_) => Ok(Vec::new()),
     }
 }
@@ -146,6 +147,7 @@ async fn settle(deliverer: &Deliverer, queue: &WorkQueue, message: Message, max:
             q.delete(m).await
         }
         (WorkQueue::Sqs(q), Message::Sqs(m)) => q.delete(&m.receipt).await,
+        #[allow(unreachable_patterns)]
         _ => Ok(()),
     };
     if let Err(error) = acked {

@@ -30,6 +30,7 @@ const BUSY_RETRY: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// A row of the local queue.
+    #[cfg(feature = "local-queue")]
     Local(i64),
     /// A message of a platform queue: acknowledged by the caller when `work` returns `Ok`.
     Remote,
@@ -77,7 +78,7 @@ impl Deliverer {
             }
         }
         queue.enqueue(&items, now).await?;
-        if queue.local().is_some() {
+        if queue.is_local() {
             self.wake.notify_one();
         }
         Ok(items.len())
@@ -270,30 +271,35 @@ impl Deliverer {
         let Some(queue) = &self.queue else {
             return Err(StoreError::Open("queued mode without a queue".into()));
         };
-        match (origin, queue.local()) {
-            (Origin::Local(id), Some(local)) => local.reschedule(id, item),
-            _ => {
-                queue
-                    .enqueue(std::slice::from_ref(item), self.now_millis())
-                    .await
-            }
+        #[cfg(feature = "local-queue")]
+        if let (Origin::Local(id), Some(local)) = (origin, queue.local()) {
+            return local.reschedule(id, item);
         }
+        let _ = origin;
+        queue
+            .enqueue(std::slice::from_ref(item), self.now_millis())
+            .await
     }
 
     /// Removes a finished local row (a platform message is acknowledged by the caller).
     fn finish(&self, origin: Origin) -> Result<(), StoreError> {
-        match (origin, self.queue.as_ref().and_then(|q| q.local())) {
-            (Origin::Local(id), Some(local)) => local.finish(id),
-            _ => Ok(()),
+        #[cfg(feature = "local-queue")]
+        if let (Origin::Local(id), Some(local)) =
+            (origin, self.queue.as_ref().and_then(|q| q.local()))
+        {
+            return local.finish(id);
         }
+        let _ = origin;
+        Ok(())
     }
 
     /// Now, by the local queue's clock (tests drive it), else the wall clock.
     pub(crate) fn now_millis(&self) -> i64 {
-        match self.queue.as_ref().and_then(|q| q.local()) {
-            Some(local) => local.now_millis(),
-            None => crate::store::now_millis(),
+        #[cfg(feature = "local-queue")]
+        if let Some(local) = self.queue.as_ref().and_then(|q| q.local()) {
+            return local.now_millis();
         }
+        crate::store::now_millis()
     }
 }
 

@@ -14,6 +14,7 @@
 #[cfg(feature = "azure")]
 pub(crate) mod azure;
 pub mod config;
+#[cfg(feature = "local-queue")]
 pub(crate) mod local;
 pub(crate) mod sqs;
 
@@ -22,6 +23,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use config::QueueConfig;
+#[cfg(feature = "local-queue")]
 pub use local::{LocalQueue, Taken};
 
 use crate::store::StoreError;
@@ -86,6 +88,7 @@ impl WorkItem {
 #[derive(Debug)]
 pub enum WorkQueue {
     /// In the store's SQLite file, or in memory.
+    #[cfg(feature = "local-queue")]
     Local(LocalQueue),
     /// An Azure Storage queue.
     #[cfg(feature = "azure")]
@@ -98,8 +101,15 @@ impl WorkQueue {
     /// Opens the queue a config names (a remote queue is created on first use if missing).
     pub fn open(config: &QueueConfig) -> Result<WorkQueue, StoreError> {
         match config {
+            #[cfg(feature = "local-queue")]
             QueueConfig::Memory => Ok(WorkQueue::Local(LocalQueue::memory())),
+            #[cfg(feature = "local-queue")]
             QueueConfig::Sqlite { path } => LocalQueue::sqlite(path).map(WorkQueue::Local),
+            #[cfg(not(feature = "local-queue"))]
+            QueueConfig::Memory | QueueConfig::Sqlite { .. } => Err(StoreError::Open(
+                "this build has no local delivery queue (feature `local-queue`); name a [queue]"
+                    .into(),
+            )),
             #[cfg(feature = "azure")]
             QueueConfig::AzureQueue {
                 connection_string,
@@ -124,6 +134,7 @@ impl WorkQueue {
     /// Puts `items` on the queue, each hidden until its due time (as far as the queue allows).
     pub async fn enqueue(&self, items: &[WorkItem], now: i64) -> Result<(), StoreError> {
         match self {
+            #[cfg(feature = "local-queue")]
             WorkQueue::Local(queue) => queue.enqueue(items),
             #[cfg(feature = "azure")]
             WorkQueue::Azure(queue) => {
@@ -142,7 +153,17 @@ impl WorkQueue {
         }
     }
 
+    /// Whether this is the local queue (polled by `serve`'s worker), not a platform's.
+    pub fn is_local(&self) -> bool {
+        #[cfg(feature = "local-queue")]
+        if let WorkQueue::Local(_) = self {
+            return true;
+        }
+        false
+    }
+
     /// The local queue, which `regrelay serve`'s worker polls.
+    #[cfg(feature = "local-queue")]
     pub fn local(&self) -> Option<&LocalQueue> {
         match self {
             WorkQueue::Local(queue) => Some(queue),
