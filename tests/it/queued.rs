@@ -129,6 +129,20 @@ async fn serve_resumes_queued_work_after_a_restart() {
         .unwrap();
     assert!(next.ends_with('Z'), "{scheduled:#}");
     server.kill();
+    // `regrelay events show` on the same file says when the next attempt is due.
+    let shown = std::process::Command::new(regrelay_tests::binary("regrelay"))
+        .args(["events", "show", &id, "--config"])
+        .arg(dir.path().join("regrelay.toml"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        shown.contains(&format!(
+            "sink: scheduled, next attempt at {next} after 1 attempt(s)"
+        )),
+        "{shown}"
+    );
     server.restart().await;
     let delivered = trace_when(&server.url(), &id, 20, |t| pair_state(t) == "delivered").await;
     let attempts = delivered["attempts"].as_array().unwrap();

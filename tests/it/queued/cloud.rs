@@ -309,3 +309,85 @@ async fn lambda_handler_queues_to_sqs_and_reports_only_failed_items() {
     assert_eq!(sink.received().len(), 1);
     assert_eq!(queue.approximate_count().await.unwrap(), 0);
 }
+
+/// The last receive the queue allows: a failed item (here the next attempt cannot be queued,
+/// the instance's queue URL being wrong) is reported to the mapping, which moves the message to
+/// the DLQ, and the pair is dead-lettered in history so it is listed and can be redriven.
+#[tokio::test]
+async fn lambda_dead_letters_the_pair_on_the_last_receive() {
+    let Some(moto) = endpoint("REGRELAY_TEST_DYNAMODB") else {
+        return;
+    };
+    let table = unique_table("regrelay-");
+    let config = StoreConfig::DynamoDb {
+        table: table.clone(),
+        region: "us-east-1".into(),
+        endpoint: Some(moto.clone()),
+        credentials: Some(moto_credentials()),
+        retention: Duration::from_secs(86_400),
+    };
+    let Store::DynamoDb(setup) = Store::open(&config).unwrap() else {
+        unreachable!()
+    };
+    setup.create_table().await.unwrap();
+    let refusing = Receiver::scripted(vec![Scripted::status(503), Scripted::status(503)]).await;
+    let real = create_sqs_queue(&moto, &unique_table("last")).await;
+    let toml = |queue_url: &str| {
+        format!(
+            "[store]\nkind = \"dynamodb\"\ntable = \"{table}\"\nregion = \"us-east-1\"\nendpoint = \"{moto}\"\n\n[queue]\nkind = \"sqs\"\nurl = \"{queue_url}\"\nregion = \"us-east-1\"\nendpoint = \"{moto}\"\nmax_receives = 3\n\n[[targets]]\nname = \"sink\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"2s\"\n\n[[rules]]\nname = \"all\"\nnotifications = [\"*:*\"]\ntargets = [\"sink\"]\n",
+            refusing.url("/hook")
+        )
+    };
+    let pipeline = Pipeline::new(Config::from_toml(&toml(&real), &aws_env()).unwrap()).unwrap();
+    let payload = String::from_utf8(fixture("seeds/event_grid.image_pushed.fr.json")).unwrap();
+    let request = lambda_http::request::from_str(&payload).unwrap();
+    let response = regrelay_lambda::handler(pipeline.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let queue = SqsQueue::open(&real, "us-east-1", Some(&moto), Some(moto_credentials())).unwrap();
+    let mut messages = queue.receive(10, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(messages.len(), 1);
+    let event = regrelay_core::WorkItem::parse(&messages[0].body)
+        .unwrap()
+        .event;
+    let missing = format!("{}-missing", real);
+    let broken = Pipeline::new(Config::from_toml(&toml(&missing), &aws_env()).unwrap()).unwrap();
+    let state = |pipeline: Pipeline, event: String| async move {
+        let trace = pipeline.store().trace(&event).await.unwrap().unwrap();
+        (trace.pairs[0].state, trace.pairs[0].reason.clone())
+    };
+    // Not yet the last receive: reported, left to the queue.
+    messages[0].receive_count = 2;
+    let reply = invoke_lambda(&broken, &sqs_event(&messages)).await;
+    assert_eq!(
+        reply["batchItemFailures"].as_array().unwrap().len(),
+        1,
+        "{reply}"
+    );
+    let (now, _) = state(broken.clone(), event.clone()).await;
+    assert_ne!(now, regrelay_core::DeliveryState::DeadLettered);
+    // The last receive: reported, and dead-lettered in history.
+    messages[0].receive_count = 3;
+    let reply = invoke_lambda(&broken, &sqs_event(&messages)).await;
+    assert_eq!(
+        reply["batchItemFailures"].as_array().unwrap().len(),
+        1,
+        "{reply}"
+    );
+    let (now, reason) = state(broken.clone(), event.clone()).await;
+    assert_eq!(
+        now,
+        regrelay_core::DeliveryState::DeadLettered,
+        "{reason:?}"
+    );
+    assert!(reason.unwrap_or_default().contains("gave up on it"));
+}
+
+fn moto_credentials() -> AwsCredentials {
+    AwsCredentials {
+        access_key_id: Secret::new("testing"),
+        secret_access_key: Secret::new("testing"),
+        session_token: None,
+    }
+}
