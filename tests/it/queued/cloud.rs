@@ -351,7 +351,7 @@ async fn lambda_dead_letters_the_pair_on_the_last_receive() {
     let event = regrelay_core::WorkItem::parse(&messages[0].body)
         .unwrap()
         .event;
-    let missing = format!("{}-missing", real);
+    let missing = format!("{real}-missing");
     let broken = Pipeline::new(Config::from_toml(&toml(&missing), &aws_env()).unwrap()).unwrap();
     let state = |pipeline: Pipeline, event: String| async move {
         let trace = pipeline.store().trace(&event).await.unwrap().unwrap();
