@@ -237,23 +237,8 @@ async fn lambda_handler_queues_to_sqs_and_reports_only_failed_items() {
     let Some(moto) = endpoint("REGRELAY_TEST_DYNAMODB") else {
         return;
     };
-    let table = unique_table("regrelay-");
+    let table = moto_table(&moto, "regrelay-").await;
     let queue_url = create_sqs_queue(&moto, &unique_table("work")).await;
-    let store_config = StoreConfig::DynamoDb {
-        table: table.clone(),
-        region: "us-east-1".into(),
-        endpoint: Some(moto.clone()),
-        credentials: Some(AwsCredentials {
-            access_key_id: Secret::new("testing"),
-            secret_access_key: Secret::new("testing"),
-            session_token: None,
-        }),
-        retention: Duration::from_secs(86_400),
-    };
-    let Store::DynamoDb(setup) = Store::open(&store_config).unwrap() else {
-        unreachable!()
-    };
-    setup.create_table().await.unwrap();
     let sink = Receiver::start().await;
     let toml = |store_endpoint: &str| {
         format!(
@@ -318,18 +303,7 @@ async fn lambda_dead_letters_the_pair_on_the_last_receive() {
     let Some(moto) = endpoint("REGRELAY_TEST_DYNAMODB") else {
         return;
     };
-    let table = unique_table("regrelay-");
-    let config = StoreConfig::DynamoDb {
-        table: table.clone(),
-        region: "us-east-1".into(),
-        endpoint: Some(moto.clone()),
-        credentials: Some(moto_credentials()),
-        retention: Duration::from_secs(86_400),
-    };
-    let Store::DynamoDb(setup) = Store::open(&config).unwrap() else {
-        unreachable!()
-    };
-    setup.create_table().await.unwrap();
+    let table = moto_table(&moto, "regrelay-").await;
     let refusing = Receiver::scripted(vec![Scripted::status(503), Scripted::status(503)]).await;
     let real = create_sqs_queue(&moto, &unique_table("last")).await;
     let toml = |queue_url: &str| {
@@ -384,7 +358,24 @@ async fn lambda_dead_letters_the_pair_on_the_last_receive() {
     assert!(reason.unwrap_or_default().contains("gave up on it"));
 }
 
-fn moto_credentials() -> AwsCredentials {
+/// A new DynamoDB ledger table on moto; its name.
+pub(crate) async fn moto_table(moto: &str, prefix: &str) -> String {
+    let table = unique_table(prefix);
+    let config = StoreConfig::DynamoDb {
+        table: table.clone(),
+        region: "us-east-1".into(),
+        endpoint: Some(moto.to_owned()),
+        credentials: Some(moto_credentials()),
+        retention: Duration::from_secs(86_400),
+    };
+    let Store::DynamoDb(setup) = Store::open(&config).unwrap() else {
+        unreachable!()
+    };
+    setup.create_table().await.unwrap();
+    table
+}
+
+pub(crate) fn moto_credentials() -> AwsCredentials {
     AwsCredentials {
         access_key_id: Secret::new("testing"),
         secret_access_key: Secret::new("testing"),

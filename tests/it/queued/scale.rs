@@ -5,10 +5,9 @@
 
 use std::time::Duration;
 
-use regrelay_core::{AwsCredentials, Secret, Store, StoreConfig};
 use regrelay_tests::soak::{Shared, SoakParams, run};
 
-use super::cloud::create_sqs_queue;
+use super::cloud::{create_sqs_queue, moto_table};
 use crate::stores::{AZURITE_KEY, endpoint, unique_table};
 
 fn params(shared: Shared, events: usize) -> SoakParams {
@@ -58,22 +57,7 @@ async fn three_instances_on_dynamodb_and_sqs_lose_nothing() {
     let Some(moto) = endpoint("REGRELAY_TEST_DYNAMODB") else {
         return;
     };
-    let table = unique_table("scale-");
-    let config = StoreConfig::DynamoDb {
-        table: table.clone(),
-        region: "us-east-1".into(),
-        endpoint: Some(moto.clone()),
-        credentials: Some(AwsCredentials {
-            access_key_id: Secret::new("testing"),
-            secret_access_key: Secret::new("testing"),
-            session_token: None,
-        }),
-        retention: Duration::from_secs(86_400),
-    };
-    let Store::DynamoDb(setup) = Store::open(&config).unwrap() else {
-        unreachable!()
-    };
-    setup.create_table().await.unwrap();
+    let table = moto_table(&moto, "scale-").await;
     let queue_url = create_sqs_queue(&moto, &unique_table("scale")).await;
     let shared = Shared::Aws {
         endpoint: moto,
