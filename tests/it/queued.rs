@@ -167,3 +167,24 @@ async fn serve_dead_letters_a_permanent_refusal_from_the_queue() {
     assert_eq!(dead["attempts"][0]["status"], 400, "{dead:#}");
     assert_eq!(refusing.received().len(), 1);
 }
+
+/// Queued mode never answers 200 for an event it could not queue: the queue is unreachable, so
+/// the sender gets 503 with Retry-After and retries.
+#[tokio::test]
+async fn an_unreachable_queue_is_a_503_never_a_200() {
+    let toml = "[store]\nkind = \"memory\"\n\n[queue]\nkind = \"azure_queue\"\nconnection_string = \"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;\"\n\n[[targets]]\nname = \"log\"\ntype = \"log\"\n\n[[rules]]\nname = \"all\"\nnotifications = [\"*:*\"]\ntargets = [\"log\"]\n";
+    let app = regrelay_tests::App::start(toml).await;
+    let (body, _) = event_grid_push();
+    let reply = client()
+        .post(app.url("/api/events"))
+        .header("content-type", "application/json")
+        .header("aeg-event-type", "Notification")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 503);
+    assert_eq!(reply.headers()["retry-after"], "10");
+    let body: Value = reply.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("queue"), "{body}");
+}

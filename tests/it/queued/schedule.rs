@@ -103,3 +103,28 @@ async fn a_target_that_never_recovers_is_retried_for_24_hours_then_dead_lettered
         "nothing scheduled past 24 h: {span}"
     );
 }
+
+/// A platform queue hands an item out before it is due (SQS delays at most 15 minutes): the
+/// worker puts it back for the rest of the wait, untouched, and sends nothing.
+#[tokio::test]
+async fn an_item_handed_out_early_is_put_back_for_the_rest_of_its_wait() {
+    let toml = "[store]\nkind = \"memory\"\n\n[delivery]\nmode = \"queued\"\n\n[[targets]]\nname = \"down\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\n\n[[rules]]\nname = \"all\"\nnotifications = [\"*:*\"]\ntargets = [\"down\"]\n";
+    let pipeline = Pipeline::new(Config::from_toml(toml, &ProcessEnv).unwrap()).unwrap();
+    let now = regrelay_core::now_millis();
+    let mut item = regrelay_core::WorkItem::first("e-early", "down", now);
+    item.due_ms = now + 3_600_000;
+    let worked = pipeline.work_message(&item.to_text(), 1).await.unwrap();
+    assert_eq!(worked, regrelay_core::Worked::NotDue);
+    let local = pipeline.queue().unwrap().local().unwrap();
+    let taken = local
+        .take(now + 3_600_000, 1_000, &[("down".to_owned(), 10)])
+        .unwrap();
+    assert_eq!(taken.len(), 1, "put back, due when it was due");
+    assert_eq!(taken[0].item, item);
+    assert!(
+        local
+            .take(now + 1_000, 1_000, &[("down".to_owned(), 10)])
+            .unwrap()
+            .is_empty()
+    );
+}
