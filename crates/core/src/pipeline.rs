@@ -149,6 +149,26 @@ impl Pipeline {
         self.inner.deliverer.work_text(text, receives, max).await
     }
 
+    /// Runs the records of one SQS batch concurrently (at most `delivery.workers` at once, so a
+    /// batch of slow targets fits the function's timeout); returns the message ids that failed,
+    /// for `batchItemFailures`.
+    pub async fn work_batch(&self, records: Vec<crate::queue::sqs::SqsRecord>) -> Vec<String> {
+        use futures_util::StreamExt;
+        let workers = self.inner.config.delivery.workers;
+        futures_util::stream::iter(records)
+            .map(|record| async move {
+                let failed = self
+                    .work_message(&record.body, record.receives)
+                    .await
+                    .is_err();
+                failed.then_some(record.message_id)
+            })
+            .buffer_unordered(workers)
+            .filter_map(|failed| async move { failed })
+            .collect()
+            .await
+    }
+
     /// A message the platform moved to its dead-letter (poison) queue: the pair is marked
     /// dead-lettered in history, so it is listed and can be redriven.
     pub async fn dead_letter_message(&self, text: &str) -> Result<(), StoreError> {

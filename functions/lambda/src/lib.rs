@@ -33,7 +33,7 @@ pub async fn handler(pipeline: Pipeline, request: Request) -> Result<Response<Bo
     let mut inbound = to_inbound(request);
     inbound.platform_authenticated = pass_through;
     if pass_through && let Some(records) = regrelay_core::parse_sqs_event(&inbound.body) {
-        return Ok(work_batch(&pipeline, records).await);
+        return Ok(batch_reply(&pipeline, records).await);
     }
     let reply = pipeline.handle(inbound).await;
     if pass_through && reply.status.is_server_error() {
@@ -45,17 +45,16 @@ pub async fn handler(pipeline: Pipeline, request: Request) -> Result<Response<Bo
 }
 
 /// Runs the work items of an SQS batch; the reply names the messages to hand out again.
-async fn work_batch(pipeline: &Pipeline, records: Vec<regrelay_core::SqsRecord>) -> Response<Body> {
-    let mut failures = Vec::new();
-    for record in records {
-        if pipeline
-            .work_message(&record.body, record.receives)
-            .await
-            .is_err()
-        {
-            failures.push(serde_json::json!({ "itemIdentifier": record.message_id }));
-        }
-    }
+async fn batch_reply(
+    pipeline: &Pipeline,
+    records: Vec<regrelay_core::SqsRecord>,
+) -> Response<Body> {
+    let failures: Vec<serde_json::Value> = pipeline
+        .work_batch(records)
+        .await
+        .into_iter()
+        .map(|id| serde_json::json!({ "itemIdentifier": id }))
+        .collect();
     let body = serde_json::json!({ "batchItemFailures": failures }).to_string();
     let mut response = Response::new(Body::Text(body));
     response.headers_mut().insert(
