@@ -135,6 +135,16 @@ pub async fn record(
         }
     };
     reception.status = reply.status.as_u16();
+    if reception.kind != ReceptionKind::Rejected {
+        // One line per request at INFO; each event's own line is at DEBUG.
+        tracing::info!(
+            status = reception.status,
+            kind = reception.kind.as_str(),
+            format = reception.format.as_deref().unwrap_or(""),
+            events = reception.event_ids.len(),
+            "Answered a request."
+        );
+    }
     if let Err(error) = store.record_reception(&reception).await {
         tracing::error!(%error, "Could not record the request in history.");
     }

@@ -35,7 +35,7 @@ impl Routed {
 /// Routes one event.
 pub fn route_one(rules: &[Rule], event: RegistryEvent, raw: String) -> Routed {
     let (decisions, targets) = filter::decide(rules, &Subject::new(&event, &raw));
-    tracing::info!(event_id = %event.id, action = %event.action, repository = event.repository.as_deref().unwrap_or(""), targets = targets.len(), "Received a registry event.");
+    tracing::debug!(event_id = %event.id, action = %event.action, repository = event.repository.as_deref().unwrap_or(""), targets = targets.len(), "Received a registry event.");
     Routed {
         event,
         raw,
