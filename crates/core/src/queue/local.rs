@@ -64,6 +64,17 @@ struct Row {
     item: WorkItem,
 }
 
+impl Row {
+    /// A row for `item`, not leased.
+    fn waiting(item: &WorkItem) -> Self {
+        Row {
+            due_ms: item.due_ms,
+            lease_until: 0,
+            item: item.clone(),
+        }
+    }
+}
+
 impl LocalQueue {
     /// An in-memory queue (gone with the process).
     pub fn memory() -> Self {
@@ -123,12 +134,7 @@ impl LocalQueue {
                 for item in items {
                     memory.next += 1;
                     let id = memory.next;
-                    let row = Row {
-                        due_ms: item.due_ms,
-                        lease_until: 0,
-                        item: item.clone(),
-                    };
-                    memory.rows.insert(id, row);
+                    memory.rows.insert(id, Row::waiting(item));
                 }
                 Ok(())
             }
@@ -277,13 +283,7 @@ impl LocalQueue {
     pub fn reschedule(&self, id: i64, item: &WorkItem) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Memory(memory) => {
-                let mut memory = lock(memory)?;
-                let row = Row {
-                    due_ms: item.due_ms,
-                    lease_until: 0,
-                    item: item.clone(),
-                };
-                memory.rows.insert(id, row);
+                lock(memory)?.rows.insert(id, Row::waiting(item));
                 Ok(())
             }
             #[cfg(feature = "sqlite")]
