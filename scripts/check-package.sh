@@ -42,7 +42,8 @@ PY
 }
 
 check "azure zip layout" python_check dist/regrelay-azure.zip host.json regrelay-azure* regrelay.toml \
-  events/function.json event/function.json health/function.json eventgrid/function.json
+  events/function.json event/function.json health/function.json eventgrid/function.json \
+  deliver/function.json deadletter/function.json
 check "lambda zip layout" python_check dist/regrelay-lambda.zip bootstrap* regrelay.toml
 
 azure_starts() {
@@ -53,7 +54,8 @@ azure_starts() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   (cd "$dir" && FUNCTIONS_CUSTOMHANDLER_PORT=$port REGRELAY_CONFIG=regrelay.toml \
     REGRELAY_INBOUND_SECRET=s REGRELAY_SINK_URL=http://127.0.0.1:9/sink \
-    AzureWebJobsStorage=UseDevelopmentStorage=true REGRELAY_TABLE=regrelay ./regrelay-azure >/dev/null 2>&1) &
+    AzureWebJobsStorage=UseDevelopmentStorage=true REGRELAY_TABLE=regrelay \
+    REGRELAY_QUEUE=regrelay-deliveries ./regrelay-azure >/dev/null 2>&1) &
   pid=$!
   for _ in $(seq 1 200); do
     if python3 -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$port/api/health', timeout=1).status == 200 else 1)" 2>/dev/null; then

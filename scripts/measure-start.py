@@ -19,7 +19,8 @@ def once(app_dir, program="./regrelay-azure"):
     port = free_port()
     env = dict(os.environ, FUNCTIONS_CUSTOMHANDLER_PORT=str(port), REGRELAY_CONFIG="regrelay.toml",
                REGRELAY_INBOUND_SECRET="s", REGRELAY_SINK_URL="http://127.0.0.1:9/sink",
-               AzureWebJobsStorage="UseDevelopmentStorage=true", REGRELAY_TABLE="regrelay", RUST_LOG="error")
+               AzureWebJobsStorage="UseDevelopmentStorage=true", REGRELAY_TABLE="regrelay",
+               REGRELAY_QUEUE="regrelay-deliveries", RUST_LOG="error")
     start = time.perf_counter()
     proc = subprocess.Popen([program], cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
