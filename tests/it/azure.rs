@@ -9,7 +9,7 @@ use regrelay_tests::{Receiver, binary, client, fixture, free_port, webhook_confi
 use serde_json::{Value, json};
 
 /// The handler process; killed when dropped.
-struct Handler {
+pub(crate) struct Handler {
     child: Child,
     port: u16,
     _dir: tempfile::TempDir,
@@ -18,9 +18,14 @@ struct Handler {
 impl Handler {
     /// Starts the handler with `config` and a memory store (each test is one instance).
     async fn start(config: &str) -> Handler {
+        Self::with_config(&format!("[store]\nkind = \"memory\"\n{config}")).await
+    }
+
+    /// Starts the handler with the whole config file `text`.
+    pub(crate) async fn with_config(text: &str) -> Handler {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("regrelay.toml");
-        std::fs::write(&path, format!("[store]\nkind = \"memory\"\n{config}")).unwrap();
+        std::fs::write(&path, text).unwrap();
         let port = free_port();
         let child = Command::new(binary("regrelay-azure"))
             .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
@@ -52,7 +57,7 @@ impl Handler {
         panic!("regrelay-azure did not answer on port {}", self.port);
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 }

@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::flaky::FlakyReceiver;
+
+mod shared;
 use crate::process::ServeProcess;
+pub use shared::Shared;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -36,96 +39,6 @@ pub struct SoakParams {
     pub instances: usize,
     /// What they share.
     pub shared: Shared,
-}
-
-/// The store and queue the instances share.
-#[derive(Debug, Clone)]
-pub enum Shared {
-    /// One SQLite file (its local queue).
-    Sqlite,
-    /// An Azure table and Storage queue (Azurite): connection string, table, queue.
-    Azure {
-        /// Connection string with TableEndpoint and QueueEndpoint.
-        connection: String,
-        /// Table name (created on first use).
-        table: String,
-        /// Queue name (created on first use).
-        queue: String,
-    },
-    /// A DynamoDB table and an SQS queue (moto), both created beforehand.
-    Aws {
-        /// moto's endpoint.
-        endpoint: String,
-        /// Table name.
-        table: String,
-        /// Queue URL.
-        queue_url: String,
-    },
-}
-
-impl Shared {
-    /// The `[store]` and `[queue]` sections.
-    fn sections(&self, dir: &std::path::Path) -> String {
-        match self {
-            Shared::Sqlite => format!(
-                "[store]\nkind = \"sqlite\"\npath = \"{}\"\n\n",
-                dir.join("soak.db").display()
-            ),
-            Shared::Azure {
-                connection,
-                table,
-                queue,
-            } => format!(
-                "[store]\nkind = \"azure_table\"\nconnection_string = \"{connection}\"\ntable = \"{table}\"\n\n[queue]\nkind = \"azure_queue\"\nconnection_string = \"{connection}\"\nname = \"{queue}\"\n\n"
-            ),
-            Shared::Aws {
-                endpoint,
-                table,
-                queue_url,
-            } => format!(
-                "[store]\nkind = \"dynamodb\"\ntable = \"{table}\"\nregion = \"us-east-1\"\nendpoint = \"{endpoint}\"\n\n[queue]\nkind = \"sqs\"\nurl = \"{queue_url}\"\nregion = \"us-east-1\"\nendpoint = \"{endpoint}\"\n\n"
-            ),
-        }
-    }
-
-    fn store(&self, dir: &std::path::Path) -> Option<regrelay_core::Store> {
-        use regrelay_core::{AwsCredentials, Secret, StoreConfig};
-        let config = match self {
-            Shared::Sqlite => StoreConfig::Sqlite {
-                path: dir.join("soak.db").display().to_string(),
-            },
-            Shared::Azure {
-                connection, table, ..
-            } => StoreConfig::AzureTable {
-                connection_string: Secret::new(connection.clone()),
-                table: table.clone(),
-            },
-            Shared::Aws {
-                endpoint, table, ..
-            } => StoreConfig::DynamoDb {
-                table: table.clone(),
-                region: "us-east-1".into(),
-                endpoint: Some(endpoint.clone()),
-                credentials: Some(AwsCredentials {
-                    access_key_id: Secret::new("testing"),
-                    secret_access_key: Secret::new("testing"),
-                    session_token: None,
-                }),
-                retention: Duration::from_secs(86_400),
-            },
-        };
-        regrelay_core::Store::open(&config).ok()
-    }
-}
-
-/// AWS credentials for moto, for every process.
-fn aws_env() -> Vec<(String, String)> {
-    [
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-    ]
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .into()
 }
 
 /// The tally.
@@ -227,11 +140,7 @@ pub async fn run(params: &SoakParams) -> SoakReport {
     let receiver = FlakyReceiver::start(params.fail_ratio, params.seed).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let config = config(dir.path(), &receiver, params);
-    let env = if matches!(params.shared, Shared::Aws { .. }) {
-        aws_env()
-    } else {
-        Vec::new()
-    };
+    let env = params.shared.env();
     let mut servers = Vec::new();
     for _ in 0..params.instances.max(1) {
         servers.push(ServeProcess::start_with_env(config.clone(), env.clone()).await);

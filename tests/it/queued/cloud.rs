@@ -4,83 +4,34 @@
 //! SQS queue (moto), the test acting as the event source mapping.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use regrelay_core::testing::{SqsQueue, StorageQueue};
 use regrelay_core::{AwsCredentials, Config, Pipeline, Secret, Store, StoreConfig};
-use regrelay_tests::{Receiver, Scripted, binary, client, fixture, free_port};
+use regrelay_tests::{Receiver, Scripted, client, fixture};
 use serde_json::{Value, json};
 
 use super::{event_grid_push, post, trace_when};
+use crate::azure::Handler;
 use crate::stores::{AZURITE_KEY, endpoint, unique_table};
 
-/// `regrelay-azure` with a full config, as the host starts it.
-struct AzureHandler {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl AzureHandler {
-    async fn start(config: &str) -> AzureHandler {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("regrelay.toml");
-        std::fs::write(&path, config).unwrap();
-        let port = free_port();
-        let child = Command::new(binary("regrelay-azure"))
-            .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
-            .env("REGRELAY_CONFIG", &path)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let handler = AzureHandler {
-            child,
-            port,
-            _dir: dir,
-        };
-        for _ in 0..400 {
-            if let Ok(reply) = client().get(handler.url("/api/health")).send().await
-                && reply.status() == 200
-            {
-                return handler;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("regrelay-azure did not start");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// One queue-trigger invocation, as the host sends it.
-    async fn invoke(&self, function: &str, text: &str, dequeue_count: u32) -> (u16, Value) {
-        let invocation = json!({
-            "Data": { "workItem": text },
-            "Metadata": { "DequeueCount": dequeue_count, "Id": "m", "sys": { "MethodName": function.trim_start_matches('/') } }
-        });
-        let reply = client()
-            .post(self.url(function))
-            .header("x-azure-functions-invocationid", "inv")
-            .json(&invocation)
-            .send()
-            .await
-            .unwrap();
-        (
-            reply.status().as_u16(),
-            reply.json().await.unwrap_or(Value::Null),
-        )
-    }
-}
-
-impl Drop for AzureHandler {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// One queue-trigger invocation of `function`, as the Functions host sends it.
+async fn invoke(handler: &Handler, function: &str, text: &str, dequeue_count: u32) -> (u16, Value) {
+    let invocation = json!({
+        "Data": { "workItem": text },
+        "Metadata": { "DequeueCount": dequeue_count, "Id": "m", "sys": { "MethodName": function.trim_start_matches('/') } }
+    });
+    let reply = client()
+        .post(handler.url(function))
+        .header("x-azure-functions-invocationid", "inv")
+        .json(&invocation)
+        .send()
+        .await
+        .unwrap();
+    (
+        reply.status().as_u16(),
+        reply.json().await.unwrap_or(Value::Null),
+    )
 }
 
 /// Waits (at most `secs`) for a visible message on `queue`, as the host's poller does.
@@ -113,7 +64,7 @@ async fn azure_handler_queues_and_its_deliver_function_sends_on_schedule() {
         table = unique_table("t"),
         url = flaky.url("/hook"),
     );
-    let handler = AzureHandler::start(&config).await;
+    let handler = Handler::with_config(&config).await;
     let (body, id) = event_grid_push();
     let (status, reply) = post(&handler.url("/api/events"), body).await;
     assert_eq!((status, &reply["queued"]), (200, &json!(2)), "{reply}");
@@ -126,9 +77,8 @@ async fn azure_handler_queues_and_its_deliver_function_sends_on_schedule() {
     // First round: one message per pair; both fail and are scheduled again.
     for _ in 0..2 {
         let message = next_message(&queue, 5).await;
-        let (status, body) = handler
-            .invoke("/deliver", &message.text, message.dequeue_count)
-            .await;
+        let (status, body) =
+            invoke(&handler, "/deliver", &message.text, message.dequeue_count).await;
         assert_eq!(status, 200, "{body}");
         assert!(
             body["Logs"][0].as_str().unwrap().starts_with("Scheduled"),
@@ -144,12 +94,11 @@ async fn azure_handler_queues_and_its_deliver_function_sends_on_schedule() {
         assert_eq!(item["attempts"], 1, "{item}");
         if item["target"] == "down" {
             // As if the host gave up after maxDequeueCount: the poison trigger's invocation.
-            let (status, body) = handler.invoke("/deadletter", &message.text, 1).await;
+            let (status, body) = invoke(&handler, "/deadletter", &message.text, 1).await;
             assert_eq!(status, 200, "{body}");
         } else {
-            let (status, body) = handler
-                .invoke("/deliver", &message.text, message.dequeue_count)
-                .await;
+            let (status, body) =
+                invoke(&handler, "/deliver", &message.text, message.dequeue_count).await;
             assert_eq!(
                 (status, body["Logs"][0].as_str()),
                 (200, Some("Delivered")),
@@ -172,7 +121,7 @@ async fn azure_handler_queues_and_its_deliver_function_sends_on_schedule() {
     assert_eq!(states["down"], "dead_lettered", "{trace:#}");
     assert_eq!(flaky.received().len(), 2, "one failure, one delivery");
     // A message that is not a work item is acknowledged and dropped, never a crash or a loop.
-    let (status, _) = handler.invoke("/deliver", "not json", 1).await;
+    let (status, _) = invoke(&handler, "/deliver", "not json", 1).await;
     assert_eq!(status, 200);
 }
 

@@ -95,14 +95,7 @@ impl Deliverer {
         let Some(target) = self.targets.iter().find(|t| t.name == item.target) else {
             let reason = format!("target '{}' is no longer configured", item.target);
             tracing::error!(event_id = %item.event, target = %item.target, "Dead-lettered: {reason}.");
-            self.store
-                .set_state(
-                    &item.event,
-                    &item.target,
-                    DeliveryState::DeadLettered,
-                    Some(&reason),
-                )
-                .await?;
+            self.dead_letter(item, &reason).await?;
             self.finish(origin)?;
             return Ok(Worked::DeadLettered);
         };
@@ -119,11 +112,14 @@ impl Deliverer {
         target: &Target,
         origin: Origin,
     ) -> Result<Worked, StoreError> {
-        let Some(trace) = self.store.trace(&item.event).await? else {
+        let Some((record, pair)) = self
+            .store
+            .record_and_pair(&item.event, &target.name)
+            .await?
+        else {
             tracing::warn!(event_id = %item.event, target = %target.name, "The event is no longer in history; nothing to deliver.");
             return Ok(Worked::Missing);
         };
-        let pair = trace.pairs.iter().find(|p| p.target == target.name);
         if let Some(pair) = pair {
             let settled = matches!(
                 pair.state,
@@ -156,7 +152,6 @@ impl Deliverer {
             // A newer item moved the pair on between the read and the claim; the claim lapses.
             return Ok(Worked::Settled);
         }
-        let record = trace.record;
         let delivery = Delivery {
             event: &record.event,
             raw: &record.raw,
@@ -255,13 +250,18 @@ impl Deliverer {
     /// Marks a pair dead-lettered because its queue gave up on a message (the platform's last
     /// receive failed): the pair is then listable and redrivable like any dead letter.
     pub async fn abandon(&self, item: &WorkItem, why: &str) -> Result<(), StoreError> {
-        let reason = format!("the delivery queue gave up on it: {why}");
+        self.dead_letter(item, &format!("the delivery queue gave up on it: {why}"))
+            .await
+    }
+
+    /// Sets the item's pair dead-lettered with `reason`, without an attempt.
+    async fn dead_letter(&self, item: &WorkItem, reason: &str) -> Result<(), StoreError> {
         self.store
             .set_state(
                 &item.event,
                 &item.target,
                 DeliveryState::DeadLettered,
-                Some(&reason),
+                Some(reason),
             )
             .await
     }

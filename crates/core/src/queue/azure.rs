@@ -102,6 +102,11 @@ impl StorageQueue {
         }
     }
 
+    /// [`StorageQueue::put`] of an owned text (for many puts in flight at once).
+    pub async fn put_owned(&self, text: String, delay: Duration) -> Result<(), StoreError> {
+        self.put(&text, delay).await
+    }
+
     /// Gets up to `count` (1–32) visible messages, hiding them for `hide`.
     pub async fn get(&self, count: u8, hide: Duration) -> Result<Vec<Received>, StoreError> {
         let count = count.clamp(1, 32).to_string();

@@ -84,6 +84,10 @@ impl WorkItem {
     }
 }
 
+/// Storage queue messages one enqueue puts at once.
+#[cfg(feature = "azure")]
+const AZURE_PUTS_AT_ONCE: usize = 16;
+
 /// The configured delivery queue.
 #[derive(Debug)]
 pub enum WorkQueue {
@@ -138,10 +142,16 @@ impl WorkQueue {
             WorkQueue::Local(queue) => queue.enqueue(items),
             #[cfg(feature = "azure")]
             WorkQueue::Azure(queue) => {
-                for item in items {
-                    queue.put(&item.to_text(), delay(item, now)).await?;
-                }
-                Ok(())
+                // The Queue service has no batch put: the messages go out concurrently.
+                use futures_util::{StreamExt, TryStreamExt};
+                let puts: Vec<_> = items
+                    .iter()
+                    .map(|item| queue.put_owned(item.to_text(), delay(item, now)))
+                    .collect();
+                futures_util::stream::iter(puts)
+                    .buffer_unordered(AZURE_PUTS_AT_ONCE)
+                    .try_collect::<()>()
+                    .await
             }
             WorkQueue::Sqs(queue) => {
                 let delayed: Vec<(String, Duration)> = items

@@ -169,6 +169,18 @@ impl MemoryStore {
             .and_then(|e| e.pairs.iter().find(|p| p.target == target).cloned()))
     }
 
+    pub(crate) fn record_and_pair(
+        &self,
+        event_id: &str,
+        target: &str,
+    ) -> Result<Option<(EventRecord, Option<PairState>)>, StoreError> {
+        let inner = self.lock()?;
+        Ok(inner.events.get(event_id).map(|e| {
+            let pair = e.pairs.iter().find(|p| p.target == target).cloned();
+            (e.record.clone(), pair)
+        }))
+    }
+
     pub(crate) fn claim(
         &self,
         event_id: &str,

@@ -228,6 +228,25 @@ impl Store {
         each!(self, s => s.set_state(event_id, target, state, reason))
     }
 
+    /// What a queued delivery needs of one event: its record and one pair's ledger entry, without
+    /// the receptions and attempts of a whole [`Store::trace`]. The remote backends read one
+    /// partition either way, so they answer from the trace.
+    pub async fn record_and_pair(
+        &self,
+        event_id: &str,
+        target: &str,
+    ) -> Result<Option<(EventRecord, Option<PairState>)>, StoreError> {
+        match self {
+            Store::Memory(s) => s.record_and_pair(event_id, target),
+            #[cfg(feature = "sqlite")]
+            Store::Sqlite(s) => s.record_and_pair(event_id, target),
+            _ => Ok(self.trace(event_id).await?.map(|trace| {
+                let pair = trace.pairs.into_iter().find(|p| p.target == target);
+                (trace.record, pair)
+            })),
+        }
+    }
+
     /// Everything known about one event.
     pub async fn trace(&self, event_id: &str) -> Result<Option<Trace>, StoreError> {
         each!(self, s => s.trace(event_id))

@@ -130,6 +130,32 @@ impl SqliteStore {
         .map_err(backend)
     }
 
+    pub(crate) fn record_and_pair(
+        &self,
+        event_id: &str,
+        target: &str,
+    ) -> Result<Option<(EventRecord, Option<PairState>)>, StoreError> {
+        let conn = self.lock()?;
+        let Some(json) = conn
+            .prepare_cached("SELECT json FROM events WHERE id = ?1")
+            .map_err(backend)?
+            .query_row(params![event_id], |r| r.get::<_, String>(0))
+            .optional()
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let pair = conn
+            .prepare_cached(
+                "SELECT target, state, attempts, reason FROM pairs WHERE event_id = ?1 AND target = ?2",
+            )
+            .map_err(backend)?
+            .query_row(params![event_id, target], row_to_pair)
+            .optional()
+            .map_err(backend)?;
+        Ok(Some((from_json(&json)?, pair)))
+    }
+
     pub(crate) fn claim(
         &self,
         event_id: &str,
