@@ -60,15 +60,20 @@ fn event_grid_push() -> (Vec<u8>, String) {
     (body, events[0]["id"].as_str().unwrap().to_owned())
 }
 
-async fn post(url: &str, body: Vec<u8>) -> (u16, Value) {
-    let reply = client()
+/// POSTs an Event Grid body as Event Grid does.
+async fn send(url: &str, body: Vec<u8>) -> reqwest::Response {
+    client()
         .post(url)
         .header("content-type", "application/json")
         .header("aeg-event-type", "Notification")
         .body(body)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn post(url: &str, body: Vec<u8>) -> (u16, Value) {
+    let reply = send(url, body).await;
     (
         reply.status().as_u16(),
         reply.json().await.unwrap_or(Value::Null),
@@ -175,14 +180,7 @@ async fn an_unreachable_queue_is_a_503_never_a_200() {
     let toml = "[store]\nkind = \"memory\"\n\n[queue]\nkind = \"azure_queue\"\nconnection_string = \"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;\"\n\n[[targets]]\nname = \"log\"\ntype = \"log\"\n\n[[rules]]\nname = \"all\"\nnotifications = [\"*:*\"]\ntargets = [\"log\"]\n";
     let app = regrelay_tests::App::start(toml).await;
     let (body, _) = event_grid_push();
-    let reply = client()
-        .post(app.url("/api/events"))
-        .header("content-type", "application/json")
-        .header("aeg-event-type", "Notification")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let reply = send(&app.url("/api/events"), body).await;
     assert_eq!(reply.status(), 503);
     assert_eq!(reply.headers()["retry-after"], "10");
     let body: Value = reply.json().await.unwrap();
