@@ -72,7 +72,7 @@ impl Pipeline {
             // The queue beside a SQLite store shares its connection.
             #[cfg(feature = "sqlite")]
             (Some(crate::queue::QueueConfig::Sqlite { .. }), Store::Sqlite(sqlite)) => Some(
-                WorkQueue::Local(crate::queue::LocalQueue::sqlite_on(sqlite.connection())?),
+                WorkQueue::Local(crate::queue::LocalQueue::sqlite_on(sqlite.db())?),
             ),
             _ => queue.as_ref().map(WorkQueue::open).transpose()?,
         };

@@ -4,8 +4,10 @@
 pub mod attempt;
 pub mod duration;
 pub mod error;
+pub mod hex;
 pub mod secret;
 
 pub use attempt::{Attempt, AttemptClass};
 pub use error::ConfigError;
+pub use hex::hex;
 pub use secret::{Env, ProcessEnv, Secret};

@@ -139,9 +139,7 @@ impl Deliverer {
     /// Records each routed event of `reception` in history, then delivers every pair
     /// concurrently (at most `delivery.concurrency` at once); one outcome per pair.
     pub async fn deliver(&self, routed: &[Routed], reception: &Reception) -> Vec<PairOutcome> {
-        for r in routed {
-            self.remember(r, reception).await;
-        }
+        self.remember(routed, reception).await;
         let deadline = self.retry.deadline();
         let mut pending = Vec::new();
         for r in routed {
@@ -155,11 +153,14 @@ impl Deliverer {
             .await
     }
 
-    /// Writes one routed event, with its decisions, to history.
-    async fn remember(&self, routed: &Routed, reception: &Reception) {
-        let record = self.event_record(routed, reception);
-        if let Err(error) = self.store.record_event(&record).await {
-            tracing::error!(%error, event_id = %routed.event.id, "Could not record the event in history.");
+    /// Writes the routed events of one request, with their decisions, to history.
+    async fn remember(&self, routed: &[Routed], reception: &Reception) {
+        let records: Vec<_> = routed
+            .iter()
+            .map(|r| self.event_record(r, reception))
+            .collect();
+        if let Err(error) = self.store.record_events(&records).await {
+            tracing::error!(%error, events = records.len(), "Could not record the events in history.");
         }
     }
 

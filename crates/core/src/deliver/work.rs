@@ -68,14 +68,19 @@ impl Deliverer {
             return Err(StoreError::Open("queued mode without a queue".into()));
         };
         let now = self.now_millis();
+        let records: Vec<_> = routed
+            .iter()
+            .map(|r| self.event_record(r, reception))
+            .collect();
+        self.store.record_events(&records).await?;
         let mut items = Vec::new();
         for r in routed {
-            self.store
-                .record_event(&self.event_record(r, reception))
-                .await?;
             for &t in &r.targets {
                 items.push(WorkItem::first(&r.event.id, &self.targets[t].name, now));
             }
+        }
+        if items.is_empty() {
+            return Ok(0);
         }
         queue.enqueue(&items, now).await?;
         if queue.is_local() {

@@ -10,7 +10,12 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 #[cfg(feature = "sqlite")]
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
+#[cfg(feature = "sqlite")]
+use std::sync::Arc;
+
+#[cfg(feature = "sqlite")]
+use crate::store::sqlite::db::Db;
 
 use super::WorkItem;
 use crate::store::StoreError;
@@ -48,7 +53,7 @@ pub struct LocalQueue {
 enum Backend {
     Memory(Mutex<Memory>),
     #[cfg(feature = "sqlite")]
-    Sqlite(std::sync::Arc<Mutex<Connection>>),
+    Sqlite(Arc<Db>),
 }
 
 #[derive(Debug, Default)]
@@ -95,17 +100,16 @@ impl LocalQueue {
     /// The `work` table in the SQLite file at `path` (created if needed).
     #[cfg(feature = "sqlite")]
     pub fn sqlite(path: &str) -> Result<Self, StoreError> {
-        let conn = Connection::open(path)
-            .map_err(|e| StoreError::Open(format!("cannot open {path}: {e}")))?;
-        Self::sqlite_on(std::sync::Arc::new(Mutex::new(conn)))
+        let conn = crate::store::sqlite::connect(path)?;
+        Self::sqlite_on(Db::new(conn))
     }
 
     /// The `work` table on a connection the SQLite store already holds (same file, one lock).
     #[cfg(feature = "sqlite")]
-    pub fn sqlite_on(conn: std::sync::Arc<Mutex<Connection>>) -> Result<Self, StoreError> {
-        lock(&conn)?.execute_batch(SCHEMA)?;
+    pub(crate) fn sqlite_on(db: Arc<Db>) -> Result<Self, StoreError> {
+        db.read(|conn| Ok(conn.execute_batch(SCHEMA)?))?;
         Ok(LocalQueue {
-            backend: Backend::Sqlite(conn),
+            backend: Backend::Sqlite(db),
             clock: Clock::default(),
         })
     }
@@ -124,7 +128,7 @@ impl LocalQueue {
     }
 
     /// Adds items.
-    pub fn enqueue(&self, items: &[WorkItem]) -> Result<(), StoreError> {
+    pub async fn enqueue(&self, items: &[WorkItem]) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Memory(memory) => {
                 let mut memory = lock(memory)?;
@@ -139,19 +143,17 @@ impl LocalQueue {
                 Ok(())
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(conn) => {
-                let mut conn = lock(conn)?;
-                let tx = conn.transaction()?;
-                {
-                    let mut insert = tx.prepare_cached(
+            Backend::Sqlite(db) => {
+                db.write(|conn| {
+                    let mut insert = conn.prepare_cached(
                         "INSERT INTO work (target, due_ms, body) VALUES (?1, ?2, ?3)",
                     )?;
                     for item in items {
                         insert.execute(params![item.target, item.due_ms, item.to_text()])?;
                     }
-                }
-                tx.commit()?;
-                Ok(())
+                    Ok(())
+                })
+                .await
             }
         }
     }
@@ -191,10 +193,7 @@ impl LocalQueue {
                 }
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(conn) => {
-                let mut conn = lock(conn)?;
-                let tx =
-                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            Backend::Sqlite(db) => db.write_now(|tx| {
                 {
                     let mut select = tx.prepare_cached(
                         "SELECT id, body FROM work WHERE target = ?1 AND due_ms <= ?2 AND lease_until <= ?2
@@ -215,14 +214,14 @@ impl LocalQueue {
                                 Ok(item) => out.push(Taken { id, item }),
                                 Err(error) => {
                                     tracing::error!(%error, id, "A local work item is not readable; dropping it.");
-                                    tx.execute("DELETE FROM work WHERE id = ?1", params![id])?;
+                                    tx.prepare_cached("DELETE FROM work WHERE id = ?1")?.execute(params![id])?;
                                 }
                             }
                         }
                     }
                 }
-                tx.commit()?;
-            }
+                Ok(())
+            })?,
         }
         out.sort_by_key(|t| t.item.due_ms);
         Ok(out)
@@ -250,8 +249,7 @@ impl LocalQueue {
                 }
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(conn) => {
-                let conn = lock(conn)?;
+            Backend::Sqlite(db) => db.read(|conn| {
                 let mut stmt = conn.prepare_cached(
                     "SELECT DISTINCT target FROM work WHERE target NOT IN (SELECT value FROM json_each(?1))",
                 )?;
@@ -259,7 +257,8 @@ impl LocalQueue {
                 for target in stmt.query_map(params![known], |r| r.get::<_, String>(0))? {
                     wants.push((target?, limit));
                 }
-            }
+                Ok(())
+            })?,
         }
         self.take(now, lease_ms, &wants)
     }
@@ -272,10 +271,11 @@ impl LocalQueue {
                 Ok(())
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(conn) => {
-                lock(conn)?.execute("DELETE FROM work WHERE id = ?1", params![id])?;
+            Backend::Sqlite(db) => db.write_now(|conn| {
+                conn.prepare_cached("DELETE FROM work WHERE id = ?1")?
+                    .execute(params![id])?;
                 Ok(())
-            }
+            }),
         }
     }
 
@@ -287,13 +287,13 @@ impl LocalQueue {
                 Ok(())
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(conn) => {
-                lock(conn)?.execute(
+            Backend::Sqlite(db) => db.write_now(|conn| {
+                conn.prepare_cached(
                     "UPDATE work SET due_ms = ?2, lease_until = 0, body = ?3 WHERE id = ?1",
-                    params![id, item.due_ms, item.to_text()],
-                )?;
+                )?
+                .execute(params![id, item.due_ms, item.to_text()])?;
                 Ok(())
-            }
+            }),
         }
     }
 
@@ -306,14 +306,14 @@ impl LocalQueue {
                 Ok((memory.rows.len(), earliest))
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(conn) => {
-                let conn = lock(conn)?;
-                let (count, earliest) =
-                    conn.query_row("SELECT COUNT(*), MIN(due_ms) FROM work", [], |r| {
+            Backend::Sqlite(db) => db.read(|conn| {
+                let (count, earliest) = conn
+                    .prepare_cached("SELECT COUNT(*), MIN(due_ms) FROM work")?
+                    .query_row([], |r| {
                         Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
                     })?;
                 Ok((usize::try_from(count).unwrap_or(0), earliest))
-            }
+            }),
         }
     }
 
@@ -328,17 +328,16 @@ impl LocalQueue {
                 .map(|r| r.due_ms)
                 .min()),
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(conn) => {
-                // By the due index, skipping the (few) leased rows; a row whose worker died is
-                // found by a later poll once its lease ends.
-                let conn = lock(conn)?;
+            // By the due index, skipping the (few) leased rows; a row whose worker died is found
+            // by a later poll once its lease ends.
+            Backend::Sqlite(db) => db.read(|conn| {
                 let mut stmt = conn.prepare_cached(
                     "SELECT due_ms FROM work WHERE lease_until <= ?1 ORDER BY due_ms LIMIT 1",
                 )?;
                 Ok(stmt
                     .query_row(params![now], |r| r.get::<_, i64>(0))
                     .optional()?)
-            }
+            }),
         }
     }
 }

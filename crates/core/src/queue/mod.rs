@@ -139,7 +139,7 @@ impl WorkQueue {
     pub async fn enqueue(&self, items: &[WorkItem], now: i64) -> Result<(), StoreError> {
         match self {
             #[cfg(feature = "local-queue")]
-            WorkQueue::Local(queue) => queue.enqueue(items),
+            WorkQueue::Local(queue) => queue.enqueue(items).await,
             #[cfg(feature = "azure")]
             WorkQueue::Azure(queue) => {
                 // The Queue service has no batch put: the messages go out concurrently.

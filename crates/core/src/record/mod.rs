@@ -49,10 +49,7 @@ pub enum Accepted {
 /// body as text.
 pub fn begin(request: &InboundRequest, keep_payload: bool) -> Reception {
     let digest = Sha256::digest(&request.body);
-    let payload_sha256 = digest
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let payload_sha256 = crate::common::hex(&digest);
     let received_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     Reception {
         id: format!(

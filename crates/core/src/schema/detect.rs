@@ -174,6 +174,6 @@ fn derived<'a>(raw: &'a str, schema: Schema, envelope: Envelope<'a>) -> Parsed<'
 /// `<schema>-<first 20 hex digits of the payload's SHA-256>`.
 pub fn derived_id(schema: Schema, raw: &str) -> String {
     let digest = Sha256::digest(raw.as_bytes());
-    let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+    let hex = crate::common::hex(&digest[..10]);
     format!("{}-{hex}", schema.as_str())
 }

@@ -33,7 +33,7 @@ pub struct RawStore {
     pub retention: Option<String>,
     /// Whether each reception record keeps the request body as text (default false).
     pub keep_payloads: Option<bool>,
-    /// Memory store: most events kept, the oldest evicted (default 10000).
+    /// Memory store: most events kept, the oldest evicted (default 2000).
     pub max_events: Option<usize>,
 }
 

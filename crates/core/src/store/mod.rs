@@ -90,12 +90,15 @@ pub enum Store {
 
 /// Calls a backend method: the embedded backends answer synchronously (microseconds), the remote
 /// ones over HTTP.
+/// Writes of one request a remote store receives at once.
+const REMOTE_WRITES_AT_ONCE: usize = 16;
+
 macro_rules! each {
     ($self:ident, $s:ident => $call:expr) => {
         match $self {
             Store::Memory($s) => $call,
             #[cfg(feature = "sqlite")]
-            Store::Sqlite($s) => $call,
+            Store::Sqlite($s) => $call.await,
             #[cfg(feature = "azure")]
             Store::AzureTable($s) => $call.await,
             Store::DynamoDb($s) => $call.await,
@@ -177,6 +180,28 @@ impl Store {
         each!(self, s => s.record_event(record))
     }
 
+    /// Records the events of one request: in SQLite one transaction; in the remote stores their
+    /// writes go out concurrently. Stops at the first failure.
+    pub async fn record_events(&self, records: &[EventRecord]) -> Result<(), StoreError> {
+        match self {
+            Store::Memory(s) => records.iter().try_for_each(|r| s.record_event(r)),
+            #[cfg(feature = "sqlite")]
+            Store::Sqlite(s) => s.record_events(records).await,
+            _ => {
+                for chunk in records.chunks(REMOTE_WRITES_AT_ONCE) {
+                    let mut writes = Vec::with_capacity(chunk.len());
+                    for record in chunk {
+                        writes.push(self.record_event(record));
+                    }
+                    for written in futures_util::future::join_all(writes).await {
+                        written?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Atomically claims an (event, target) pair for delivery for `lease`, unless it was delivered,
     /// dead-lettered, or is claimed by another instance whose lease has not run out. This is what
     /// keeps concurrent retries of one event on several instances from sending twice.
@@ -239,7 +264,7 @@ impl Store {
         match self {
             Store::Memory(s) => s.record_and_pair(event_id, target),
             #[cfg(feature = "sqlite")]
-            Store::Sqlite(s) => s.record_and_pair(event_id, target),
+            Store::Sqlite(s) => s.record_and_pair(event_id, target).await,
             _ => Ok(self.trace(event_id).await?.map(|trace| {
                 let pair = trace.pairs.into_iter().find(|p| p.target == target);
                 (trace.record, pair)

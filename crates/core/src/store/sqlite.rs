@@ -4,18 +4,23 @@
 //! because one process owns the file. The primary key on (event, target) makes the ledger exact
 //! within one process; several processes sharing one file are serialized by SQLite's own lock.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::memory::summary;
 use super::{
     Claim, DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError,
     Trace, decide_claim,
 };
 use crate::common::Attempt;
 
+mod checkpoint;
+pub(crate) mod db;
+mod read;
 mod slots;
+
+use db::Db;
+use read::{list_of, trace_of};
 
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
@@ -35,8 +40,10 @@ CREATE TABLE IF NOT EXISTS rate_slots (key TEXT NOT NULL, slot INTEGER NOT NULL,
 #[derive(Debug)]
 pub struct SqliteStore {
     /// Shared with the local delivery queue on the same file: one connection, so the two never
-    /// wait on each other's file lock.
-    conn: Arc<Mutex<Connection>>,
+    /// wait on each other's file lock, and their writes share group commits.
+    db: Arc<Db>,
+    /// Copies the log back into the file off the request path (dropped after `db`).
+    _checkpoints: Option<checkpoint::Checkpointer>,
 }
 
 fn backend(error: impl Into<StoreError>) -> StoreError {
@@ -54,148 +61,157 @@ fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError
 impl SqliteStore {
     /// Opens (creating if needed) the database file.
     pub fn open(path: &str) -> Result<Self, StoreError> {
-        let conn = Connection::open(path)
-            .map_err(|e| StoreError::Open(format!("cannot open {path}: {e}")))?;
+        let conn = connect(path)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
         // Files created before claims existed lack the column; adding it twice is harmless.
-        let _ = conn.execute("ALTER TABLE pairs ADD COLUMN lease_until INTEGER", []);
+        let _ = run(
+            &conn,
+            "ALTER TABLE pairs ADD COLUMN lease_until INTEGER",
+            [],
+        );
+        let checkpoints = checkpoint::Checkpointer::start(path, &conn);
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+            db: Db::new(conn),
+            _checkpoints: checkpoints,
         })
     }
 
     /// The connection, for the local delivery queue kept in the same file.
-    pub(crate) fn connection(&self) -> Arc<Mutex<Connection>> {
-        Arc::clone(&self.conn)
+    pub(crate) fn db(&self) -> Arc<Db> {
+        Arc::clone(&self.db)
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        self.conn
-            .lock()
-            .map_err(|_| StoreError::Poisoned("sqlite store"))
+    pub(crate) async fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
+        let json = to_json(reception)?;
+        self.db
+            .write(|conn| {
+                run(
+                    conn,
+                    "INSERT OR REPLACE INTO receptions (id, received_at, json) VALUES (?1, ?2, ?3)",
+                    params![reception.id, reception.received_at, json],
+                )?;
+                for event_id in &reception.event_ids {
+                    link(conn, event_id, &reception.id)?;
+                }
+                Ok(())
+            })
+            .await
     }
 
-    pub(crate) fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
-        let conn = self.lock()?;
-        conn.execute(
-            "INSERT OR REPLACE INTO receptions (id, received_at, json) VALUES (?1, ?2, ?3)",
-            params![reception.id, reception.received_at, to_json(reception)?],
-        )
-        .map_err(backend)?;
-        for event_id in &reception.event_ids {
-            conn.execute(
-                "INSERT OR IGNORE INTO event_receptions (event_id, reception_id) VALUES (?1, ?2)",
-                params![event_id, reception.id],
-            )
-            .map_err(backend)?;
-        }
-        Ok(())
+    pub(crate) async fn record_event(&self, record: &EventRecord) -> Result<(), StoreError> {
+        self.record_events(std::slice::from_ref(record)).await
     }
 
-    pub(crate) fn record_event(&self, record: &EventRecord) -> Result<(), StoreError> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction().map_err(backend)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO events (id, received_at, repository, json) VALUES (?1, ?2, ?3, ?4)",
-            params![record.event.id, record.received_at, record.event.repository, to_json(record)?],
-        )
-        .map_err(backend)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO event_receptions (event_id, reception_id) VALUES (?1, ?2)",
-            params![record.event.id, record.reception_id],
-        )
-        .map_err(backend)?;
-        for target in &record.targets {
-            tx.execute(
-                "INSERT OR IGNORE INTO pairs (event_id, target, state) VALUES (?1, ?2, 'pending')",
-                params![record.event.id, target],
-            )
-            .map_err(backend)?;
-        }
-        tx.commit().map_err(backend)
+    /// The events of one request, in one write.
+    pub(crate) async fn record_events(&self, records: &[EventRecord]) -> Result<(), StoreError> {
+        let json = records.iter().map(to_json).collect::<Result<Vec<_>, _>>()?;
+        self.db
+            .write(|conn| {
+                for (record, json) in records.iter().zip(&json) {
+                    run(
+                        conn,
+                        "INSERT OR IGNORE INTO events (id, received_at, repository, json) VALUES (?1, ?2, ?3, ?4)",
+                        params![record.event.id, record.received_at, record.event.repository, json],
+                    )?;
+                    link(conn, &record.event.id, &record.reception_id)?;
+                    for target in &record.targets {
+                        run(
+                            conn,
+                            "INSERT OR IGNORE INTO pairs (event_id, target, state) VALUES (?1, ?2, 'pending')",
+                            params![record.event.id, target],
+                        )?;
+                    }
+                }
+                Ok(())
+            })
+            .await
     }
 
-    pub(crate) fn pair(
+    pub(crate) async fn pair(
         &self,
         event_id: &str,
         target: &str,
     ) -> Result<Option<PairState>, StoreError> {
-        let conn = self.lock()?;
-        conn.query_row(
-            "SELECT target, state, attempts, reason FROM pairs WHERE event_id = ?1 AND target = ?2",
-            params![event_id, target],
-            row_to_pair,
-        )
-        .optional()
-        .map_err(backend)
+        self.db.read(|conn| {
+            row(
+                conn,
+                "SELECT target, state, attempts, reason FROM pairs WHERE event_id = ?1 AND target = ?2",
+                params![event_id, target],
+                row_to_pair,
+            )
+            .optional()
+            .map_err(backend)
+        })
     }
 
-    pub(crate) fn record_and_pair(
+    pub(crate) async fn record_and_pair(
         &self,
         event_id: &str,
         target: &str,
     ) -> Result<Option<(EventRecord, Option<PairState>)>, StoreError> {
-        let conn = self.lock()?;
-        let Some(json) = conn
-            .prepare_cached("SELECT json FROM events WHERE id = ?1")
-            .map_err(backend)?
-            .query_row(params![event_id], |r| r.get::<_, String>(0))
-            .optional()
-            .map_err(backend)?
-        else {
-            return Ok(None);
-        };
-        let pair = conn
-            .prepare_cached(
-                "SELECT target, state, attempts, reason FROM pairs WHERE event_id = ?1 AND target = ?2",
+        let found = self.db.read(|conn| {
+            let json = row(
+                conn,
+                "SELECT json FROM events WHERE id = ?1",
+                params![event_id],
+                |r| r.get::<_, String>(0),
             )
-            .map_err(backend)?
-            .query_row(params![event_id, target], row_to_pair)
-            .optional()
-            .map_err(backend)?;
-        Ok(Some((from_json(&json)?, pair)))
+            .optional()?;
+            let Some(json) = json else {
+                return Ok(None);
+            };
+            let pair = row(
+                conn,
+                "SELECT target, state, attempts, reason FROM pairs WHERE event_id = ?1 AND target = ?2",
+                params![event_id, target],
+                row_to_pair,
+            )
+            .optional()?;
+            Ok(Some((json, pair)))
+        })?;
+        found
+            .map(|(json, pair)| Ok((from_json(&json)?, pair)))
+            .transpose()
     }
 
-    pub(crate) fn claim(
+    pub(crate) async fn claim(
         &self,
         event_id: &str,
         target: &str,
         now: i64,
         until: i64,
     ) -> Result<Claim, StoreError> {
-        let mut conn = self.lock()?;
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let row = tx
-            .query_row(
-                "SELECT target, state, attempts, reason, lease_until FROM pairs WHERE event_id = ?1 AND target = ?2",
-                params![event_id, target],
-                |r| Ok((row_to_pair(r)?, r.get::<_, Option<i64>>(4)?)),
-            )
-            .optional()
-            .map_err(backend)?;
-        let (existing, lease) = match &row {
-            Some((pair, lease)) => (Some(pair), *lease),
-            None => (None, None),
-        };
-        if let Some(claim) = decide_claim(existing, lease, now) {
-            return Ok(claim);
-        }
-        tx.execute(
-            "INSERT INTO pairs (event_id, target, state, lease_until) VALUES (?1, ?2, 'pending', ?3)
-             ON CONFLICT (event_id, target) DO UPDATE SET lease_until = ?3",
-            params![event_id, target, until],
-        )
-        .map_err(backend)?;
-        tx.commit().map_err(backend)?;
-        Ok(Claim::Acquired {
-            attempts: existing.map_or(0, |p| p.attempts),
-            token: until,
-        })
+        self.db
+            .write(|conn| {
+                let row = row(
+                    conn,
+                    "SELECT target, state, attempts, reason, lease_until FROM pairs WHERE event_id = ?1 AND target = ?2",
+                    params![event_id, target],
+                    |r| Ok((row_to_pair(r)?, r.get::<_, Option<i64>>(4)?)),
+                )
+                .optional()?;
+                let (existing, lease) = match &row {
+                    Some((pair, lease)) => (Some(pair), *lease),
+                    None => (None, None),
+                };
+                if let Some(claim) = decide_claim(existing, lease, now) {
+                    return Ok(claim);
+                }
+                run(
+                    conn,
+                    "INSERT INTO pairs (event_id, target, state, lease_until) VALUES (?1, ?2, 'pending', ?3)
+                     ON CONFLICT (event_id, target) DO UPDATE SET lease_until = ?3",
+                    params![event_id, target, until],
+                )?;
+                Ok(Claim::Acquired {
+                    attempts: existing.map_or(0, |p| p.attempts),
+                    token: until,
+                })
+            })
+            .await
     }
 
-    pub(crate) fn record_attempt(
+    pub(crate) async fn record_attempt(
         &self,
         event_id: &str,
         attempt: &Attempt,
@@ -203,132 +219,122 @@ impl SqliteStore {
         release: bool,
         fence: Option<i64>,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction().map_err(backend)?;
-        tx.execute(
-            "INSERT INTO attempts (event_id, json) VALUES (?1, ?2)",
-            params![event_id, to_json(attempt)?],
-        )
-        .map_err(backend)?;
-        let changed = tx
-            .execute(
-                "INSERT INTO pairs (event_id, target, state, attempts, reason) VALUES (?1, ?2, ?3, 1, ?4)
-                 ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, attempts = attempts + 1, reason = ?4,
-                 lease_until = CASE WHEN ?5 THEN NULL ELSE lease_until END
-                 WHERE ?6 IS NULL OR lease_until = ?6",
-                params![event_id, attempt.target, state.as_str(), attempt.error, release, fence],
-            )
-            .map_err(backend)?;
-        tx.commit().map_err(backend)?;
-        Ok(changed == 1)
+        let json = to_json(attempt)?;
+        self.db
+            .write(|conn| {
+                run(
+                    conn,
+                    "INSERT INTO attempts (event_id, json) VALUES (?1, ?2)",
+                    params![event_id, json],
+                )?;
+                let changed = run(
+                    conn,
+                    "INSERT INTO pairs (event_id, target, state, attempts, reason) VALUES (?1, ?2, ?3, 1, ?4)
+                     ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, attempts = attempts + 1, reason = ?4,
+                     lease_until = CASE WHEN ?5 THEN NULL ELSE lease_until END
+                     WHERE ?6 IS NULL OR lease_until = ?6",
+                    params![event_id, attempt.target, state.as_str(), attempt.error, release, fence],
+                )?;
+                Ok(changed == 1)
+            })
+            .await
     }
 
-    pub(crate) fn set_state(
+    pub(crate) async fn set_state(
         &self,
         event_id: &str,
         target: &str,
         state: DeliveryState,
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
-        let conn = self.lock()?;
-        conn.execute(
-            "INSERT INTO pairs (event_id, target, state, reason) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, reason = ?4, lease_until = NULL",
-            params![event_id, target, state.as_str(), reason],
-        )
-        .map_err(backend)?;
-        Ok(())
-    }
-
-    pub(crate) fn trace(&self, event_id: &str) -> Result<Option<Trace>, StoreError> {
-        let conn = self.lock()?;
-        let Some(json) = conn
-            .query_row(
-                "SELECT json FROM events WHERE id = ?1",
-                params![event_id],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()
-            .map_err(backend)?
-        else {
-            return Ok(None);
-        };
-        let record: EventRecord = from_json(&json)?;
-        let receptions = strings(&conn, "SELECT r.json FROM receptions r JOIN event_receptions e ON e.reception_id = r.id WHERE e.event_id = ?1 ORDER BY r.received_at", event_id)?
-            .iter()
-            .map(|j| from_json(j))
-            .collect::<Result<_, _>>()?;
-        let attempts = strings(
-            &conn,
-            "SELECT json FROM attempts WHERE event_id = ?1 ORDER BY seq",
-            event_id,
-        )?
-        .iter()
-        .map(|j| from_json(j))
-        .collect::<Result<_, _>>()?;
-        let pairs = pairs_of(&conn, event_id)?;
-        Ok(Some(Trace {
-            record,
-            receptions,
-            pairs,
-            attempts,
-        }))
-    }
-
-    pub(crate) fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
-        let conn = self.lock()?;
-        let mut stmt = conn
-            .prepare(
-                "SELECT json FROM events WHERE (?1 IS NULL OR received_at >= ?1) AND (?2 IS NULL OR repository = ?2)
-                 AND (?3 IS NULL OR id IN (SELECT event_id FROM pairs WHERE state = ?3))
-                 ORDER BY received_at DESC, id LIMIT ?4",
-            )
-            .map_err(backend)?;
-        let limit = i64::try_from(filter.limit.max(1)).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map(
-                params![
-                    filter.since,
-                    filter.repository,
-                    filter.state.map(DeliveryState::as_str),
-                    limit
-                ],
-                |r| r.get::<_, String>(0),
-            )
-            .map_err(backend)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(backend)?;
-        rows.iter()
-            .map(|json| {
-                let record: EventRecord = from_json(json)?;
-                let pairs = pairs_of(&conn, &record.event.id)?;
-                Ok(summary(&record, &pairs))
+        self.db
+            .write(|conn| {
+                run(
+                    conn,
+                    "INSERT INTO pairs (event_id, target, state, reason) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (event_id, target) DO UPDATE SET state = ?3, reason = ?4, lease_until = NULL",
+                    params![event_id, target, state.as_str(), reason],
+                )?;
+                Ok(())
             })
-            .collect()
+            .await
     }
 
-    pub(crate) fn purge_before(&self, cutoff: &str) -> Result<usize, StoreError> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction().map_err(backend)?;
-        let old = "SELECT id FROM events WHERE received_at < ?1";
-        for table in ["attempts", "pairs", "event_receptions"] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE event_id IN ({old})"),
-                params![cutoff],
-            )
-            .map_err(backend)?;
-        }
-        let gone = tx
-            .execute("DELETE FROM events WHERE received_at < ?1", params![cutoff])
-            .map_err(backend)?;
-        tx.execute(
-            "DELETE FROM receptions WHERE received_at < ?1",
-            params![cutoff],
-        )
-        .map_err(backend)?;
-        tx.commit().map_err(backend)?;
-        Ok(gone)
+    pub(crate) async fn trace(&self, event_id: &str) -> Result<Option<Trace>, StoreError> {
+        self.db.read(|conn| trace_of(conn, event_id))
     }
+
+    pub(crate) async fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
+        self.db.read(|conn| list_of(conn, filter))
+    }
+
+    pub(crate) async fn purge_before(&self, cutoff: &str) -> Result<usize, StoreError> {
+        self.db
+            .write(|conn| {
+                let old = "SELECT id FROM events WHERE received_at < ?1";
+                for table in ["attempts", "pairs", "event_receptions"] {
+                    run(
+                        conn,
+                        &format!("DELETE FROM {table} WHERE event_id IN ({old})"),
+                        params![cutoff],
+                    )?;
+                }
+                let gone = run(
+                    conn,
+                    "DELETE FROM events WHERE received_at < ?1",
+                    params![cutoff],
+                )?;
+                run(
+                    conn,
+                    "DELETE FROM receptions WHERE received_at < ?1",
+                    params![cutoff],
+                )?;
+                Ok(gone)
+            })
+            .await
+    }
+}
+
+/// Opens (creating if needed) a database file, tuned for the request path: every statement of
+/// the store and the queue stays prepared (parsing SQL cost more than running it), and a cached
+/// statement is not re-planned for each new parameter value (SQLite otherwise re-prepares, for
+/// example, the queue's `LIMIT ?` query on every call).
+pub(crate) fn connect(path: &str) -> Result<Connection, StoreError> {
+    let conn =
+        Connection::open(path).map_err(|e| StoreError::Open(format!("cannot open {path}: {e}")))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map_err(backend)?;
+    Ok(conn)
+}
+
+/// Links an event to a reception that carried it.
+fn link(conn: &Connection, event_id: &str, reception_id: &str) -> Result<usize, StoreError> {
+    run(
+        conn,
+        "INSERT OR IGNORE INTO event_receptions (event_id, reception_id) VALUES (?1, ?2)",
+        params![event_id, reception_id],
+    )
+}
+
+/// Runs one statement through the connection's statement cache.
+fn run(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.execute(params))
+        .map_err(backend)
+}
+
+/// One row of a cached statement.
+fn row<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
 }
 
 fn strings(conn: &Connection, sql: &str, key: &str) -> Result<Vec<String>, StoreError> {

@@ -78,7 +78,7 @@ impl Dingtalk {
         let _ = url.set_username("");
         let _ = url.set_password(None);
         let digest = Sha256::digest(format!("{url}\n{target}").as_bytes());
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::common::hex(&digest[..16]);
         BudgetKey {
             local: self.endpoint.0.as_str().to_owned(),
             shared: format!("dingtalk|{hex}"),

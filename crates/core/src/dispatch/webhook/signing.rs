@@ -62,7 +62,7 @@ pub fn webhook_id(event_id: &str, target: &str) -> String {
         .chain_update(b"\n")
         .chain_update(target.as_bytes())
         .finalize();
-    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    let hex = crate::common::hex(&digest[..12]);
     format!("msg_{hex}")
 }
 

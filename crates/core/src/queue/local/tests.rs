@@ -20,11 +20,12 @@ fn item(event: &str, target: &str, due: i64) -> WorkItem {
     item
 }
 
-#[test]
-fn due_items_are_leased_once_and_come_back_when_the_lease_ends() {
+#[tokio::test]
+async fn due_items_are_leased_once_and_come_back_when_the_lease_ends() {
     for (queue, _dir) in queues() {
         queue
             .enqueue(&[item("a", "t", 10), item("b", "t", 20), item("c", "t", 99)])
+            .await
             .unwrap();
         let all = [("t".to_owned(), 10)];
         let taken = queue.take(50, 100, &all).unwrap();
@@ -48,13 +49,13 @@ fn due_items_are_leased_once_and_come_back_when_the_lease_ends() {
     }
 }
 
-#[test]
-fn each_target_gets_what_it_asks_for_and_orphans_are_found() {
+#[tokio::test]
+async fn each_target_gets_what_it_asks_for_and_orphans_are_found() {
     for (queue, _dir) in queues() {
         let mut items: Vec<WorkItem> = (0..10).map(|i| item(&format!("s{i}"), "slow", i)).collect();
         items.push(item("f", "fast", 50));
         items.push(item("o", "gone", 60));
-        queue.enqueue(&items).unwrap();
+        queue.enqueue(&items).await.unwrap();
         let wants = [("slow".to_owned(), 2), ("fast".to_owned(), 5)];
         let taken = queue.take(100, 1_000, &wants).unwrap();
         let slow = taken.iter().filter(|t| t.item.target == "slow").count();
