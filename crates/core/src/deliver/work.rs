@@ -101,12 +101,12 @@ impl Deliverer {
             let reason = format!("target '{}' is no longer configured", item.target);
             tracing::error!(event_id = %item.event, target = %item.target, "Dead-lettered: {reason}.");
             self.dead_letter(item, &reason).await?;
-            self.finish(origin)?;
+            self.finish(origin).await?;
             return Ok(Worked::DeadLettered);
         };
         let worked = self.attempt_item(item, target, origin).await?;
         if !matches!(worked, Worked::Scheduled(_) | Worked::NotDue | Worked::Busy) {
-            self.finish(origin)?;
+            self.finish(origin).await?;
         }
         Ok(worked)
     }
@@ -278,7 +278,7 @@ impl Deliverer {
         };
         #[cfg(feature = "local-queue")]
         if let (Origin::Local(id), Some(local)) = (origin, queue.local()) {
-            return local.reschedule(id, item);
+            return local.reschedule(id, item).await;
         }
         let _ = origin;
         queue
@@ -287,12 +287,12 @@ impl Deliverer {
     }
 
     /// Removes a finished local row (a platform message is acknowledged by the caller).
-    fn finish(&self, origin: Origin) -> Result<(), StoreError> {
+    async fn finish(&self, origin: Origin) -> Result<(), StoreError> {
         #[cfg(feature = "local-queue")]
         if let (Origin::Local(id), Some(local)) =
             (origin, self.queue.as_ref().and_then(|q| q.local()))
         {
-            return local.finish(id);
+            return local.finish(id).await;
         }
         let _ = origin;
         Ok(())

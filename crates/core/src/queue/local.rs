@@ -264,36 +264,42 @@ impl LocalQueue {
     }
 
     /// Removes a finished item.
-    pub fn finish(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn finish(&self, id: i64) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Memory(memory) => {
                 lock(memory)?.rows.remove(&id);
                 Ok(())
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(db) => db.write_now(|conn| {
-                conn.prepare_cached("DELETE FROM work WHERE id = ?1")?
-                    .execute(params![id])?;
-                Ok(())
-            }),
+            Backend::Sqlite(db) => {
+                db.write(|conn| {
+                    conn.prepare_cached("DELETE FROM work WHERE id = ?1")?
+                        .execute(params![id])?;
+                    Ok(())
+                })
+                .await
+            }
         }
     }
 
     /// Replaces a taken item by `item` (a later attempt, or the same one later), unleased.
-    pub fn reschedule(&self, id: i64, item: &WorkItem) -> Result<(), StoreError> {
+    pub async fn reschedule(&self, id: i64, item: &WorkItem) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Memory(memory) => {
                 lock(memory)?.rows.insert(id, Row::waiting(item));
                 Ok(())
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(db) => db.write_now(|conn| {
-                conn.prepare_cached(
-                    "UPDATE work SET due_ms = ?2, lease_until = 0, body = ?3 WHERE id = ?1",
-                )?
-                .execute(params![id, item.due_ms, item.to_text()])?;
-                Ok(())
-            }),
+            Backend::Sqlite(db) => {
+                db.write(|conn| {
+                    conn.prepare_cached(
+                        "UPDATE work SET due_ms = ?2, lease_until = 0, body = ?3 WHERE id = ?1",
+                    )?
+                    .execute(params![id, item.due_ms, item.to_text()])?;
+                    Ok(())
+                })
+                .await
+            }
         }
     }
 

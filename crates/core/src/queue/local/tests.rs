@@ -32,10 +32,10 @@ async fn due_items_are_leased_once_and_come_back_when_the_lease_ends() {
         let events: Vec<&str> = taken.iter().map(|t| t.item.event.as_str()).collect();
         assert_eq!(events, ["a", "b"]);
         assert!(queue.take(60, 100, &all).unwrap().is_empty(), "leased");
-        queue.finish(taken[0].id).unwrap();
+        queue.finish(taken[0].id).await.unwrap();
         let mut later = taken[1].item.clone();
         later.due_ms = 500;
-        queue.reschedule(taken[1].id, &later).unwrap();
+        queue.reschedule(taken[1].id, &later).await.unwrap();
         // At 200: b's lease ended but it was rescheduled to 500; c is due.
         let again = queue.take(200, 100, &all).unwrap();
         assert_eq!(again.len(), 1);
