@@ -262,8 +262,8 @@ impl Pipeline {
                 let routed = route::route(&config.rules, decoded);
                 match self.inner.mode {
                     DeliveryMode::Inline => {
-                        let outcomes = self.inner.deliverer.deliver(&routed, &reception).await;
-                        let event_ids = routed.into_iter().map(|r| r.event.id).collect();
+                        let (event_ids, outcomes) =
+                            self.inner.deliverer.deliver(routed, &reception).await;
                         Ok(Accepted::Events {
                             tally,
                             event_ids,
@@ -271,15 +271,12 @@ impl Pipeline {
                         })
                     }
                     DeliveryMode::Queued => {
-                        match self.inner.deliverer.enqueue(&routed, &reception).await {
-                            Ok(queued) => {
-                                let event_ids = routed.into_iter().map(|r| r.event.id).collect();
-                                Ok(Accepted::Queued {
-                                    tally,
-                                    event_ids,
-                                    queued,
-                                })
-                            }
+                        match self.inner.deliverer.enqueue(routed, &reception).await {
+                            Ok((event_ids, queued)) => Ok(Accepted::Queued {
+                                tally,
+                                event_ids,
+                                queued,
+                            }),
                             Err(error) => {
                                 tracing::error!(%error, "Could not queue the deliveries; the sender retries.");
                                 Err(crate::reply::Rejection::new(

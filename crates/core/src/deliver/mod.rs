@@ -137,31 +137,58 @@ impl Deliverer {
     }
 
     /// Records each routed event of `reception` in history, then delivers every pair
-    /// concurrently (at most `delivery.concurrency` at once); one outcome per pair.
-    pub async fn deliver(&self, routed: &[Routed], reception: &Reception) -> Vec<PairOutcome> {
-        self.remember(routed, reception).await;
+    /// concurrently (at most `delivery.concurrency` at once). Returns the events' ids, in order,
+    /// and one outcome per pair.
+    pub async fn deliver(
+        &self,
+        routed: Vec<Routed>,
+        reception: &Reception,
+    ) -> (Vec<String>, Vec<PairOutcome>) {
+        let event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
+        let (records, deliverable) = self.into_records(routed, reception);
+        if let Err(error) = self.store.record_events(records).await {
+            tracing::error!(%error, "Could not record the events in history.");
+        }
         let deadline = self.retry.deadline();
         let mut pending = Vec::new();
-        for r in routed {
+        for r in &deliverable {
             for &t in &r.targets {
                 pending.push(self.deliver_pair(r, &self.targets[t], deadline));
             }
         }
-        stream::iter(pending)
+        let outcomes = stream::iter(pending)
             .buffer_unordered(self.policy.concurrency)
             .collect()
-            .await
+            .await;
+        (event_ids, outcomes)
     }
 
-    /// Writes the routed events of one request, with their decisions, to history.
-    async fn remember(&self, routed: &[Routed], reception: &Reception) {
-        let records: Vec<_> = routed
-            .iter()
-            .map(|r| self.event_record(r, reception))
-            .collect();
-        if let Err(error) = self.store.record_events(&records).await {
-            tracing::error!(%error, events = records.len(), "Could not record the events in history.");
+    /// The history records of `routed`, and the routed events that have targets: an event
+    /// without targets moves into its record whole; one with targets is copied, as delivery
+    /// still needs it.
+    pub(crate) fn into_records(
+        &self,
+        routed: Vec<Routed>,
+        reception: &Reception,
+    ) -> (Vec<EventRecord>, Vec<Routed>) {
+        let mut records = Vec::with_capacity(routed.len());
+        let mut deliverable = Vec::new();
+        for r in routed {
+            if r.targets.is_empty() {
+                records.push(EventRecord {
+                    event: r.event,
+                    raw: r.raw,
+                    received_at: reception.received_at.clone(),
+                    decisions: r.decisions,
+                    targets: Vec::new(),
+                    reception_id: reception.id.clone(),
+                });
+            } else {
+                records.push(self.event_record(&r, reception));
+                deliverable.push(r);
+            }
         }
+        (records, deliverable)
     }
 
     /// The history record of one routed event of `reception`.

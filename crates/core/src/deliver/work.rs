@@ -61,32 +61,30 @@ impl Deliverer {
     /// was written is harmless to write again.
     pub async fn enqueue(
         &self,
-        routed: &[Routed],
+        routed: Vec<Routed>,
         reception: &Reception,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<(Vec<String>, usize), StoreError> {
         let Some(queue) = &self.queue else {
             return Err(StoreError::Open("queued mode without a queue".into()));
         };
         let now = self.now_millis();
-        let records: Vec<_> = routed
-            .iter()
-            .map(|r| self.event_record(r, reception))
-            .collect();
-        self.store.record_events(&records).await?;
+        let event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
+        let (records, deliverable) = self.into_records(routed, reception);
+        self.store.record_events(records).await?;
         let mut items = Vec::new();
-        for r in routed {
+        for r in &deliverable {
             for &t in &r.targets {
                 items.push(WorkItem::first(&r.event.id, &self.targets[t].name, now));
             }
         }
         if items.is_empty() {
-            return Ok(0);
+            return Ok((event_ids, 0));
         }
         queue.enqueue(&items, now).await?;
         if queue.is_local() {
             self.wake.notify_one();
         }
-        Ok(items.len())
+        Ok((event_ids, items.len()))
     }
 
     /// Runs one work item: at most one attempt. `Ok` means the item is finished or put back;

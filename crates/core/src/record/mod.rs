@@ -142,7 +142,7 @@ pub async fn record(
             "Answered a request."
         );
     }
-    if let Err(error) = store.record_reception(&reception).await {
+    if let Err(error) = store.keep_reception(reception).await {
         tracing::error!(%error, "Could not record the request in history.");
     }
     reply

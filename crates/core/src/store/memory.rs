@@ -1,8 +1,6 @@
 //! The in-memory store: the same behaviour as SQLite, gone when the process ends, and bounded:
 //! at most `max_events` events and as many receptions are kept, the oldest evicted first, so no
-//! sender can grow the process without limit. Each event's record is kept as its JSON text
-//! (with the few fields lists filter on beside it): a tenth of the memory of the decoded record's
-//! many small allocations, and no dearer to write than the clone it replaces.
+//! sender can grow the process without limit.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -49,39 +47,12 @@ struct Inner {
 
 #[derive(Debug)]
 struct Entry {
-    record: Kept,
+    record: EventRecord,
     receptions: Vec<String>,
     pairs: Vec<PairState>,
     attempts: Vec<Attempt>,
     /// Claim expiry (epoch ms) per target.
     leases: HashMap<String, i64>,
-}
-
-/// An event record as kept: its JSON text and what lists filter and show.
-#[derive(Debug)]
-struct Kept {
-    json: Box<str>,
-    summary: EventSummary,
-}
-
-impl Kept {
-    fn new(record: &EventRecord) -> Result<Self, StoreError> {
-        let json = serde_json::to_string(record)?.into_boxed_str();
-        // The state is worked out from the pairs when listed.
-        let summary = summary(record, &[]);
-        Ok(Kept { json, summary })
-    }
-
-    fn record(&self) -> Result<EventRecord, StoreError> {
-        Ok(serde_json::from_str(&self.json)?)
-    }
-
-    fn summary(&self, pairs: &[PairState]) -> EventSummary {
-        EventSummary {
-            state: overall_state(pairs),
-            ..self.summary.clone()
-        }
-    }
 }
 
 impl MemoryStore {
@@ -131,18 +102,21 @@ impl MemoryStore {
     }
 
     pub(crate) fn record_reception(&self, reception: &Reception) -> Result<(), StoreError> {
+        self.keep_reception(reception.clone())
+    }
+
+    /// Records a reception it is given (no copy).
+    pub(crate) fn keep_reception(&self, reception: Reception) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         for id in &reception.event_ids {
             if let Some(entry) = inner.events.get_mut(id) {
                 remember_reception(entry, &reception.id);
             }
         }
-        let new = inner
-            .receptions
-            .insert(reception.id.clone(), reception.clone())
-            .is_none();
+        let id = reception.id.clone();
+        let new = inner.receptions.insert(id.clone(), reception).is_none();
         if new {
-            inner.reception_order.push_back(reception.id.clone());
+            inner.reception_order.push_back(id);
             while inner.reception_order.len() > self.max_events {
                 if let Some(oldest) = inner.reception_order.pop_front() {
                     inner.receptions.remove(&oldest);
@@ -153,7 +127,11 @@ impl MemoryStore {
     }
 
     pub(crate) fn record_event(&self, record: &EventRecord) -> Result<(), StoreError> {
-        let kept = Kept::new(record)?;
+        self.keep_event(record.clone())
+    }
+
+    /// Records an event it is given (no copy).
+    pub(crate) fn keep_event(&self, record: EventRecord) -> Result<(), StoreError> {
         let mut guard = self.lock()?;
         let inner = &mut *guard;
         if !inner.events.contains_key(&record.event.id) {
@@ -164,24 +142,32 @@ impl MemoryStore {
                 }
             }
         }
-        let entry = inner
-            .events
-            .entry(record.event.id.clone())
-            .or_insert_with(|| Entry {
-                record: kept,
-                receptions: Vec::new(),
-                pairs: Vec::new(),
-                attempts: Vec::new(),
-                leases: HashMap::new(),
-            });
-        remember_reception(entry, &record.reception_id);
-        for target in &record.targets {
-            if !entry.pairs.iter().any(|p| &p.target == target) {
-                entry.pairs.push(PairState {
-                    target: target.clone(),
-                    state: DeliveryState::Pending,
-                    attempts: 0,
-                    reason: None,
+        match inner.events.entry(record.event.id.clone()) {
+            std::collections::hash_map::Entry::Occupied(mut known) => {
+                let entry = known.get_mut();
+                remember_reception(entry, &record.reception_id);
+                for target in &record.targets {
+                    pair_mut(entry, target);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(new) => {
+                let pairs = record
+                    .targets
+                    .iter()
+                    .map(|target| PairState {
+                        target: target.clone(),
+                        state: DeliveryState::Pending,
+                        attempts: 0,
+                        reason: None,
+                    })
+                    .collect();
+                let receptions = vec![record.reception_id.clone()];
+                new.insert(Entry {
+                    record,
+                    receptions,
+                    pairs,
+                    attempts: Vec::new(),
+                    leases: HashMap::new(),
                 });
             }
         }
@@ -206,14 +192,10 @@ impl MemoryStore {
         target: &str,
     ) -> Result<Option<(EventRecord, Option<PairState>)>, StoreError> {
         let inner = self.lock()?;
-        inner
-            .events
-            .get(event_id)
-            .map(|e| {
-                let pair = e.pairs.iter().find(|p| p.target == target).cloned();
-                Ok((e.record.record()?, pair))
-            })
-            .transpose()
+        Ok(inner.events.get(event_id).map(|e| {
+            let pair = e.pairs.iter().find(|p| p.target == target).cloned();
+            (e.record.clone(), pair)
+        }))
     }
 
     pub(crate) fn claim(
@@ -287,22 +269,16 @@ impl MemoryStore {
 
     pub(crate) fn trace(&self, event_id: &str) -> Result<Option<Trace>, StoreError> {
         let inner = self.lock()?;
-        inner
-            .events
-            .get(event_id)
-            .map(|entry| {
-                Ok(Trace {
-                    record: entry.record.record()?,
-                    receptions: entry
-                        .receptions
-                        .iter()
-                        .filter_map(|id| inner.receptions.get(id).cloned())
-                        .collect(),
-                    pairs: entry.pairs.clone(),
-                    attempts: entry.attempts.clone(),
-                })
-            })
-            .transpose()
+        Ok(inner.events.get(event_id).map(|entry| Trace {
+            record: entry.record.clone(),
+            receptions: entry
+                .receptions
+                .iter()
+                .filter_map(|id| inner.receptions.get(id).cloned())
+                .collect(),
+            pairs: entry.pairs.clone(),
+            attempts: entry.attempts.clone(),
+        }))
     }
 
     pub(crate) fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
@@ -314,20 +290,20 @@ impl MemoryStore {
                 filter
                     .since
                     .as_ref()
-                    .is_none_or(|s| e.record.summary.received_at >= *s)
+                    .is_none_or(|s| e.record.received_at >= *s)
             })
             .filter(|e| {
                 filter
                     .repository
                     .as_ref()
-                    .is_none_or(|r| e.record.summary.repository.as_ref() == Some(r))
+                    .is_none_or(|r| e.record.event.repository.as_ref() == Some(r))
             })
             .filter(|e| {
                 filter
                     .state
                     .is_none_or(|s| e.pairs.iter().any(|p| p.state == s))
             })
-            .map(|e| e.record.summary(&e.pairs))
+            .map(|e| summary(&e.record, &e.pairs))
             .collect();
         rows.sort_by(|a, b| {
             b.received_at
@@ -343,7 +319,7 @@ impl MemoryStore {
         let before = inner.events.len();
         inner
             .events
-            .retain(|_, e| e.record.summary.received_at.as_str() >= cutoff);
+            .retain(|_, e| e.record.received_at.as_str() >= cutoff);
         inner
             .receptions
             .retain(|_, r| r.received_at.as_str() >= cutoff);

@@ -174,6 +174,15 @@ impl Store {
         each!(self, s => s.record_reception(reception))
     }
 
+    /// [`Store::record_reception`] of a reception the caller is done with (the memory store
+    /// keeps it without a copy).
+    pub async fn keep_reception(&self, reception: Reception) -> Result<(), StoreError> {
+        match self {
+            Store::Memory(s) => s.keep_reception(reception),
+            _ => self.record_reception(&reception).await,
+        }
+    }
+
     /// Records a normalized event and its rule decisions; a redelivered event keeps its first record
     /// and gains a link to the new reception.
     pub async fn record_event(&self, record: &EventRecord) -> Result<(), StoreError> {
@@ -182,11 +191,11 @@ impl Store {
 
     /// Records the events of one request: in SQLite one transaction; in the remote stores their
     /// writes go out concurrently. Stops at the first failure.
-    pub async fn record_events(&self, records: &[EventRecord]) -> Result<(), StoreError> {
+    pub async fn record_events(&self, records: Vec<EventRecord>) -> Result<(), StoreError> {
         match self {
-            Store::Memory(s) => records.iter().try_for_each(|r| s.record_event(r)),
+            Store::Memory(s) => records.into_iter().try_for_each(|r| s.keep_event(r)),
             #[cfg(feature = "sqlite")]
-            Store::Sqlite(s) => s.record_events(records).await,
+            Store::Sqlite(s) => s.record_events(&records).await,
             _ => {
                 for chunk in records.chunks(REMOTE_WRITES_AT_ONCE) {
                     let mut writes = Vec::with_capacity(chunk.len());
