@@ -145,7 +145,7 @@ impl Deliverer {
         reception: &Reception,
     ) -> (Vec<String>, Vec<PairOutcome>) {
         let event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
-        let (records, deliverable) = self.into_records(routed, reception);
+        let (records, deliverable) = self.split_records(routed, reception);
         if let Err(error) = self.store.record_events(records).await {
             tracing::error!(%error, "Could not record the events in history.");
         }
@@ -166,7 +166,7 @@ impl Deliverer {
     /// The history records of `routed`, and the routed events that have targets: an event
     /// without targets moves into its record whole; one with targets is copied, as delivery
     /// still needs it.
-    pub(crate) fn into_records(
+    pub(crate) fn split_records(
         &self,
         routed: Vec<Routed>,
         reception: &Reception,

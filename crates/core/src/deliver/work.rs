@@ -69,7 +69,7 @@ impl Deliverer {
         };
         let now = self.now_millis();
         let event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
-        let (records, deliverable) = self.into_records(routed, reception);
+        let (records, deliverable) = self.split_records(routed, reception);
         self.store.record_events(records).await?;
         let mut items = Vec::new();
         for r in &deliverable {
