@@ -22,6 +22,10 @@ mod slots;
 use db::Db;
 use read::{list_of, trace_of};
 
+/// The small link and ledger tables are clustered on their keys (`WITHOUT ROWID`: one b-tree
+/// each, not a table and an index), and attempts take plain rowids (no `sqlite_sequence` row
+/// rewritten per insert): fewer pages written per commit. Files created before keep their
+/// tables; the statements are the same.
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
@@ -29,9 +33,9 @@ PRAGMA busy_timeout = 5000;
 CREATE TABLE IF NOT EXISTS receptions (id TEXT PRIMARY KEY, received_at TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, received_at TEXT NOT NULL, repository TEXT, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_received ON events (received_at);
-CREATE TABLE IF NOT EXISTS event_receptions (event_id TEXT NOT NULL, reception_id TEXT NOT NULL, PRIMARY KEY (event_id, reception_id));
-CREATE TABLE IF NOT EXISTS pairs (event_id TEXT NOT NULL, target TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, lease_until INTEGER, PRIMARY KEY (event_id, target));
-CREATE TABLE IF NOT EXISTS attempts (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS event_receptions (event_id TEXT NOT NULL, reception_id TEXT NOT NULL, PRIMARY KEY (event_id, reception_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pairs (event_id TEXT NOT NULL, target TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, lease_until INTEGER, PRIMARY KEY (event_id, target)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS attempts (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_event ON attempts (event_id);
 CREATE TABLE IF NOT EXISTS rate_slots (key TEXT NOT NULL, slot INTEGER NOT NULL, until INTEGER NOT NULL, PRIMARY KEY (key, slot));
 ";
