@@ -78,22 +78,20 @@ fn handle(c: &mut Criterion) {
     for (name, store) in &stores {
         let pipeline = runtime.block_on(async { pipeline(store) });
         let mut group = c.benchmark_group(format!("handle_{name}"));
-        group.throughput(Throughput::Elements(1));
-        group.bench_function("one_cloud_event_no_match", |b| {
-            b.iter_batched(
-                cloud_event,
-                |request| runtime.block_on(pipeline.handle(request)).status,
-                criterion::BatchSize::SmallInput,
-            )
-        });
-        group.throughput(Throughput::Elements(64));
-        group.bench_function("event_grid_batch64_no_match", |b| {
-            b.iter_batched(
-                batch,
-                |request| runtime.block_on(pipeline.handle(request)).status,
-                criterion::BatchSize::SmallInput,
-            )
-        });
+        let payloads: [(&str, u64, fn() -> InboundRequest); 2] = [
+            ("one_cloud_event_no_match", 1, cloud_event),
+            ("event_grid_batch64_no_match", 64, batch),
+        ];
+        for (bench, events, make) in payloads {
+            group.throughput(Throughput::Elements(events));
+            group.bench_function(bench, |b| {
+                b.iter_batched(
+                    make,
+                    |request| runtime.block_on(pipeline.handle(request)).status,
+                    criterion::BatchSize::SmallInput,
+                )
+            });
+        }
         group.finish();
     }
 }
