@@ -61,6 +61,9 @@ fn pipeline(store: &str) -> Pipeline {
     Pipeline::new(config).expect("pipeline")
 }
 
+/// A bench's name, its events per request and how to make one request.
+type Payload = (&'static str, u64, fn() -> InboundRequest);
+
 fn handle(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -78,7 +81,7 @@ fn handle(c: &mut Criterion) {
     for (name, store) in &stores {
         let pipeline = runtime.block_on(async { pipeline(store) });
         let mut group = c.benchmark_group(format!("handle_{name}"));
-        let payloads: [(&str, u64, fn() -> InboundRequest); 2] = [
+        let payloads: [Payload; 2] = [
             ("one_cloud_event_no_match", 1, cloud_event),
             ("event_grid_batch64_no_match", 64, batch),
         ];
