@@ -11,6 +11,7 @@ mod delivery; // fan-out over real HTTP: ledger, retries, dead letters, replies 
 mod handshake; // Event Grid validation/deletion and the CloudEvents OPTIONS handshake over HTTP
 mod lambda; // the Lambda handler fed lambda_http's own request shapes
 mod ledger; // concurrent duplicates, a kill mid fan-out, a short soak with restarts
+mod metrics; // the Prometheus endpoint scraped after known traffic
 mod normalize; // every fixture against its golden normalized output
 mod queued; // queued mode: the serve worker, the 24 h schedule, Azure Storage queues, SQS + Lambda
 mod rules; // rules as operators write them, on the seed documents' events

@@ -31,6 +31,11 @@ pub(crate) mod event;
 pub(crate) mod filter;
 pub(crate) mod handshake;
 pub(crate) mod http;
+#[cfg(feature = "metrics")]
+pub(crate) mod metrics;
+#[cfg(not(feature = "metrics"))]
+#[path = "metrics_off.rs"]
+pub(crate) mod metrics;
 pub(crate) mod normalize;
 mod pipeline;
 pub(crate) mod queue;

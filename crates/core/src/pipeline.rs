@@ -38,6 +38,8 @@ mod queued;
 
 /// Paths that receive events. `/` serves Lambda function URLs and API destinations.
 const EVENT_PATHS: [&str; 3] = ["/api/events", "/events", "/"];
+/// Paths that serve the Prometheus metrics.
+const METRICS_PATHS: [&str; 2] = ["/api/metrics", "/metrics"];
 /// Paths that answer health checks.
 const HEALTH_PATHS: [&str; 2] = ["/api/health", "/health"];
 
@@ -199,6 +201,17 @@ impl Pipeline {
             return match request.method {
                 Method::GET | Method::HEAD => {
                     Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
+                }
+                _ => method_not_allowed("GET, HEAD"),
+            };
+        }
+        if METRICS_PATHS.contains(&path) {
+            if let Err(reply) = admit::authorize_read(&request, &self.inner.config.inbound) {
+                return reply;
+            }
+            return match request.method {
+                Method::GET | Method::HEAD => {
+                    crate::metrics::reply(self.inner.deliverer.queue().map(|q| &**q))
                 }
                 _ => method_not_allowed("GET, HEAD"),
             };

@@ -166,7 +166,9 @@ impl Dispatcher {
             attempt.target.clone_from(&target.name);
             attempt.number = delivery.number;
             attempt.started_at = started_at;
-            attempt.latency_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let took = clock.elapsed();
+            attempt.latency_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
+            crate::metrics::attempted(&attempt, took.as_secs_f64());
             match attempt.class {
                 AttemptClass::Delivered => tracing::info!(status = attempt.status, latency_ms = attempt.latency_ms, "Delivered."),
                 _ => tracing::warn!(status = attempt.status, class = ?attempt.class, error = attempt.error.as_deref().unwrap_or(""), "Delivery failed."),

@@ -35,6 +35,10 @@ impl Routed {
 /// Routes one event.
 pub fn route_one(rules: &[Rule], event: RegistryEvent, raw: String) -> Routed {
     let (decisions, targets) = filter::decide(rules, &Subject::new(&event, &raw));
+    crate::metrics::received(event.schema.as_str());
+    for decision in decisions.iter().filter(|d| d.matched) {
+        crate::metrics::matched(&decision.name);
+    }
     tracing::debug!(event_id = %event.id, action = %event.action, repository = event.repository.as_deref().unwrap_or(""), targets = targets.len(), "Received a registry event.");
     Routed {
         event,
