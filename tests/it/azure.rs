@@ -130,6 +130,21 @@ async fn forwarded_requests_get_the_same_answers_as_serve() {
     let got = sink.wait_for(2).await;
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].json()["connected_registry"], "edge1");
+
+    // The handler's metrics count what it just did (a process of its own: exact counts).
+    let metrics = http.get(handler.url("/api/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    for line in [
+        r#"regrelay_events_received_total{schema="event_grid"} 1"#,
+        r#"regrelay_events_received_total{schema="cloudevents"} 1"#,
+        r#"regrelay_deliveries_total{target="sink",outcome="delivered"} 2"#,
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in:\n{text}"
+        );
+    }
 }
 
 #[tokio::test]
