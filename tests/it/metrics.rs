@@ -19,6 +19,12 @@ async fn metrics_count_what_serve_received_matched_and_delivered() {
         &config,
         format!(
             r#"
+targets = [
+  {{ name = "ok", type = "webhook", url = "{ok}" }},
+  {{ name = "refusing", type = "webhook", url = "{refusing}" }},
+]
+rules = [{{ name = "team-app", notifications = ["team/app:push"], targets = ["ok", "refusing"] }}]
+
 [store]
 kind = "sqlite"
 path = "{db}"
@@ -28,21 +34,6 @@ mode = "inline"
 
 [inbound]
 read_secret = "reader"
-
-[[targets]]
-name = "ok"
-type = "webhook"
-url = "{ok}"
-
-[[targets]]
-name = "refusing"
-type = "webhook"
-url = "{refusing}"
-
-[[rules]]
-name = "team-app"
-notifications = ["team/app:push"]
-targets = ["ok", "refusing"]
 "#,
             db = dir.path().join("h.db").display(),
             ok = ok.url("/hook"),
