@@ -55,7 +55,7 @@ azure_starts() {
   (cd "$dir" && FUNCTIONS_CUSTOMHANDLER_PORT=$port REGRELAY_CONFIG=regrelay.toml \
     REGRELAY_INBOUND_SECRET=s REGRELAY_SINK_URL=http://127.0.0.1:9/sink \
     AzureWebJobsStorage=UseDevelopmentStorage=true REGRELAY_TABLE=regrelay \
-    REGRELAY_QUEUE=regrelay-deliveries ./regrelay-azure >/dev/null 2>&1) &
+    REGRELAY_QUEUE=regrelay-deliveries exec ./regrelay-azure >/dev/null 2>&1) &
   pid=$!
   for _ in $(seq 1 200); do
     if python3 -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$port/api/health', timeout=1).status == 200 else 1)" 2>/dev/null; then
