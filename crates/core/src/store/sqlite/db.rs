@@ -45,8 +45,8 @@ impl Batch {
     fn outcome(&self) -> Result<(), StoreError> {
         match self.committed.get() {
             Some(Ok(())) => Ok(()),
-            Some(Err(error)) => Err(StoreError::Open(format!("commit failed: {error}"))),
-            None => Err(StoreError::Open("commit still pending".into())),
+            Some(Err(error)) => Err(StoreError::Backend(format!("commit failed: {error}"))),
+            None => Err(StoreError::Backend("commit still pending".into())),
         }
     }
 }
