@@ -43,7 +43,8 @@ PY
 
 check "azure zip layout" python_check dist/regrelay-azure.zip host.json regrelay-azure* regrelay.toml \
   events/function.json event/function.json health/function.json eventgrid/function.json \
-  deliver/function.json deadletter/function.json metrics/function.json
+  deliver/function.json deadletter/function.json metrics/function.json \
+  console/function.json redrive/function.json targets/function.json
 check "lambda zip layout" python_check dist/regrelay-lambda.zip bootstrap* regrelay.toml
 
 azure_starts() {

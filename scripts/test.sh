@@ -5,7 +5,8 @@
 #   scripts/test.sh --rust     # skip the infra checks (no Python tools needed)
 #
 # Needs the Rust toolchain (cargo, rustfmt, clippy), python3 and node/npm; everything else (Azurite,
-# moto, checkov, cargo-lambda) is installed into .tools/ by the scripts. Tests bind loopback only.
+# moto, checkov, cargo-lambda) is installed into .tools/ by the scripts, and Debian's chromium and
+# chromium-driver by scripts/browser.sh. Tests bind loopback only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -30,6 +31,10 @@ trap 'bash scripts/emulators.sh stop' EXIT
 # shellcheck disable=SC1091
 source .tools/emulators.env
 export REGRELAY_REQUIRE_EMULATORS=1
+
+echo "== headless Chromium and ChromeDriver for the console's browser test"
+bash scripts/browser.sh
+export REGRELAY_REQUIRE_BROWSER=1
 
 echo "== cargo test"
 cargo test --workspace --locked

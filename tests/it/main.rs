@@ -7,6 +7,7 @@ mod azure; // the regrelay-azure binary spoken to exactly as the Functions host 
 mod budget; // the DingTalk budget shared by two apps through one store; kept payloads
 mod cli; // the regrelay binary: normalize, simulate, serve + events show
 mod config; // every shipped config and the issues' examples load as written
+mod console; // the trace console in headless Chromium: list, filter, detail, redrive
 mod delivery; // fan-out over real HTTP: ledger, retries, dead letters, replies to senders
 mod handshake; // Event Grid validation/deletion and the CloudEvents OPTIONS handshake over HTTP
 mod lambda; // the Lambda handler fed lambda_http's own request shapes

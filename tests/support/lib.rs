@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 pub mod flaky;
 pub mod process;
 pub mod soak;
+pub mod webdriver;
 
 /// The repository root.
 pub fn root() -> PathBuf {

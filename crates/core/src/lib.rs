@@ -55,7 +55,7 @@ pub use dispatch::Target;
 pub use event::{Action, RegistryEvent, RegistryKind, Schema};
 pub use filter::Decision;
 pub use normalize::Classified;
-pub use pipeline::{Pipeline, PipelineError};
+pub use pipeline::{Pipeline, PipelineError, RedriveError, RedriveReport};
 pub use queue::sqs::{SqsRecord, parse_event as parse_sqs_event};
 pub use queue::{WorkItem, WorkQueue};
 pub use reply::{InboundRequest, Rejection, Reply};

@@ -34,14 +34,13 @@ pub enum PipelineError {
     Config(#[from] ConfigError),
 }
 
+mod console;
 mod queued;
+mod redrive;
+mod routes;
+mod ui;
 
-/// Paths that receive events. `/` serves Lambda function URLs and API destinations.
-const EVENT_PATHS: [&str; 3] = ["/api/events", "/events", "/"];
-/// Paths that serve the Prometheus metrics.
-const METRICS_PATHS: [&str; 2] = ["/api/metrics", "/metrics"];
-/// Paths that answer health checks.
-const HEALTH_PATHS: [&str; 2] = ["/api/health", "/health"];
+pub use redrive::{RedriveError, RedriveReport};
 
 /// The configured pipeline, shared by every request of a process.
 #[derive(Debug, Clone)]
@@ -195,59 +194,6 @@ impl Pipeline {
         .await
     }
 
-    async fn route(&self, request: InboundRequest) -> Reply {
-        let path = normalize_path(&request.path);
-        if HEALTH_PATHS.contains(&path) {
-            return match request.method {
-                Method::GET | Method::HEAD => {
-                    Reply::json(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
-                }
-                _ => method_not_allowed("GET, HEAD"),
-            };
-        }
-        if METRICS_PATHS.contains(&path) {
-            if let Err(reply) = admit::authorize_read(&request, &self.inner.config.inbound) {
-                return reply;
-            }
-            return match request.method {
-                Method::GET | Method::HEAD => {
-                    crate::metrics::reply(self.inner.deliverer.queue().map(|q| &**q))
-                }
-                _ => method_not_allowed("GET, HEAD"),
-            };
-        }
-        let events_path = EVENT_PATHS.contains(&path);
-        let trace_id = path
-            .strip_prefix("/api/events/")
-            .or_else(|| path.strip_prefix("/events/"));
-        if !events_path && trace_id.is_none() {
-            return Reply::error(
-                StatusCode::NOT_FOUND,
-                &format!("no route for {path}: events go to /api/events"),
-            );
-        }
-        let inbound = &self.inner.config.inbound;
-        let authorized = if trace_id.is_some() {
-            admit::authorize_read(&request, inbound)
-        } else {
-            admit::authorize(&request, inbound)
-        };
-        if let Err(reply) = authorized {
-            return reply;
-        }
-        match (request.method.clone(), trace_id) {
-            (Method::GET, Some(id)) => self.trace(id).await,
-            (Method::POST, None) => self.receive(request).await,
-            (Method::OPTIONS, None) => crate::handshake::cloud_events_options(
-                &request.headers,
-                &inbound.allowed_origins,
-                &inbound.allowed_rate,
-            ),
-            (_, None) => method_not_allowed("POST, OPTIONS"),
-            (_, Some(_)) => method_not_allowed("GET"),
-        }
-    }
-
     /// A POST of events: admitted, then each request it carries through the other stages.
     async fn receive(&self, request: InboundRequest) -> Reply {
         let reception = self.begin(&request);
@@ -332,33 +278,4 @@ impl Pipeline {
         let keep = config.keep_payloads && request.body.len() <= config.inbound.max_body_bytes;
         record::begin(request, keep)
     }
-
-    async fn trace(&self, id: &str) -> Reply {
-        let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
-        match self.inner.store.trace(&id).await {
-            Ok(Some(trace)) => Reply::json(StatusCode::OK, &trace),
-            Ok(None) => Reply::error(
-                StatusCode::NOT_FOUND,
-                &format!("no event with id '{id}' in history"),
-            ),
-            Err(error) => {
-                tracing::error!(%error, "History lookup failed.");
-                Reply::error(StatusCode::SERVICE_UNAVAILABLE, "history store unavailable")
-            }
-        }
-    }
-}
-
-fn method_not_allowed(allow: &'static str) -> Reply {
-    Reply::error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!("method not allowed here; use {allow}"),
-    )
-    .with_header("allow", allow)
-}
-
-/// `/api/events/` → `/api/events`; the root stays `/`.
-fn normalize_path(path: &str) -> &str {
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() { "/" } else { trimmed }
 }

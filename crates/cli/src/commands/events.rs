@@ -18,11 +18,23 @@ pub enum Command {
         /// Only events received at or after this RFC 3339 time.
         #[arg(long)]
         since: Option<String>,
+        /// Only events received before this RFC 3339 time.
+        #[arg(long)]
+        until: Option<String>,
         /// Only this repository.
         #[arg(long)]
         repository: Option<String>,
-        /// Only events with a delivery in this state (pending, delivered, failed_retrying,
-        /// dead_lettered, skipped_duplicate).
+        /// Only this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only this kind of registry (acr, ecr, harbor, distribution, alibaba, docker_hub).
+        #[arg(long)]
+        registry: Option<String>,
+        /// Only events routed to this target.
+        #[arg(long)]
+        target: Option<String>,
+        /// Only events with a delivery in this state (pending, scheduled, delivered,
+        /// failed_retrying, dead_lettered, skipped_duplicate); of `--target` when given.
         #[arg(long)]
         state: Option<String>,
         /// At most this many.
@@ -66,7 +78,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Command::List {
                 config,
                 since,
+                until,
                 repository,
+                tag,
+                registry,
+                target,
                 state,
                 limit,
                 json,
@@ -79,7 +95,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .transpose()?;
                 let filter = ListFilter {
                     since,
+                    until,
                     repository,
+                    tag,
+                    registry_kind: registry,
+                    target,
                     state,
                     limit,
                 };
@@ -122,42 +142,26 @@ fn open(config: Option<&str>) -> anyhow::Result<Pipeline> {
 }
 
 async fn redrive(pipeline: &Pipeline, id: &str, only: Option<&str>) -> anyhow::Result<ExitCode> {
-    let Some(trace) = pipeline.store().trace(id).await? else {
-        bail!("no event with id '{id}' in history")
-    };
-    let config = pipeline.config();
-    let names: Vec<String> = match only {
-        Some(name) => vec![name.to_owned()],
-        None => trace
-            .pairs
-            .iter()
-            .filter(|p| p.state != DeliveryState::Delivered)
-            .map(|p| p.target.clone())
-            .collect(),
-    };
-    if names.is_empty() {
+    let report = pipeline.redrive(id, only).await?;
+    if report.attempts.is_empty() {
         println!("every target already received {id}; name one with --target to send again");
-        return Ok(ExitCode::SUCCESS);
     }
-    let mut all_ok = true;
-    for name in names {
-        let Some(target) = config.targets.iter().find(|t| t.name == name) else {
-            bail!("no target named '{name}' in the config")
-        };
-        let attempt = pipeline
-            .redeliver(&trace.record.event, &trace.record.raw, target)
-            .await;
-        all_ok &= attempt.delivered();
+    for attempt in &report.attempts {
         let status = attempt
             .status
             .map_or_else(|| "-".to_owned(), |s| s.to_string());
         println!(
-            "{name}: {:?} (status {status}){}",
+            "{}: {:?} (status {status}){}",
+            attempt.target,
             attempt.class,
-            attempt.error.map(|e| format!(": {e}")).unwrap_or_default()
+            attempt
+                .error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
         );
     }
-    Ok(if all_ok {
+    Ok(if report.all_delivered() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

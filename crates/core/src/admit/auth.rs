@@ -34,6 +34,21 @@ pub(crate) fn check_read(request: &InboundRequest, inbound: &Inbound) -> Result<
     check_secrets(request, &inbound.read_secrets)
 }
 
+/// `Ok` when the request may change things (redrive): it presents a write secret; or no secret
+/// of any kind is configured (a local setup). Read and sender secrets never grant it.
+pub(crate) fn check_write(request: &InboundRequest, inbound: &Inbound) -> Result<(), Reply> {
+    if inbound.write_secrets.is_empty() {
+        if inbound.secrets.is_empty() && inbound.read_secrets.is_empty() {
+            return Ok(());
+        }
+        return Err(Reply::error(
+            StatusCode::FORBIDDEN,
+            "redrive needs inbound.write_secret, which is not configured",
+        ));
+    }
+    check_secrets(request, &inbound.write_secrets)
+}
+
 fn check_secrets(request: &InboundRequest, secrets: &[Secret]) -> Result<(), Reply> {
     if secrets.is_empty() {
         return Ok(());

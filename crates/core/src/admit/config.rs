@@ -54,6 +54,9 @@ pub struct RawInbound {
     /// Secret for reading history (`GET /api/events/{id}`), distinct from the senders' `secret`;
     /// comma-separated values are all accepted (rotation).
     pub read_secret: Option<String>,
+    /// Secret for changing things through the API and console (redriving dead letters),
+    /// distinct from the read and sender secrets; comma-separated values are all accepted.
+    pub write_secret: Option<String>,
     /// Most registry events accepted in one request (default 1000); more get 413.
     pub max_events: Option<usize>,
     /// SNS topic ARNs (`*` = any run of characters within one ARN field) whose messages are
@@ -74,6 +77,8 @@ pub struct Inbound {
     pub secrets: Vec<Secret>,
     /// Secrets for reading history. Empty: history is readable only when `secrets` is empty too.
     pub read_secrets: Vec<Secret>,
+    /// Secrets for redrive. Empty: redrive over HTTP is open only when no other secret is set.
+    pub write_secrets: Vec<Secret>,
     /// Most registry events accepted in one request.
     pub max_events: usize,
     /// Origins allowed in the CloudEvents webhook handshake (`*` allows any).
@@ -122,6 +127,7 @@ impl RawInbound {
     ) -> Result<Inbound, ConfigError> {
         let secrets = secret_list(self.secret.as_deref(), "inbound.secret", env)?;
         let read_secrets = secret_list(self.read_secret.as_deref(), "inbound.read_secret", env)?;
+        let write_secrets = secret_list(self.write_secret.as_deref(), "inbound.write_secret", env)?;
         let max_events = self.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
         if max_events == 0 {
             return Err(ConfigError::invalid(
@@ -152,6 +158,7 @@ impl RawInbound {
         Ok(Inbound {
             secrets,
             read_secrets,
+            write_secrets,
             max_events,
             allowed_origins,
             allowed_rate,

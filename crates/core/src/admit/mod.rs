@@ -20,7 +20,9 @@ use crate::schema::event_grid;
 use crate::store::ReceptionKind;
 use crate::verify::alibaba;
 
-pub(crate) use auth::{check as authorize, check_read as authorize_read};
+pub(crate) use auth::{
+    check as authorize, check_read as authorize_read, check_write as authorize_write,
+};
 
 /// A request admission let through: its limits, encoding and signatures are checked.
 #[derive(Debug)]

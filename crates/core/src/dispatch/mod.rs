@@ -59,6 +59,19 @@ pub enum TargetKind {
     Log(log::Log),
 }
 
+impl TargetKind {
+    /// The kind's name in the config (`webhook`, `dingtalk`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            TargetKind::Webhook(_) => "webhook",
+            TargetKind::Dingtalk(_) => "dingtalk",
+            TargetKind::Teams(_) => "teams",
+            TargetKind::Slack(_) => "slack",
+            TargetKind::Log(_) => "log",
+        }
+    }
+}
+
 /// A target URL whose credentials never print: chat services keep them in the query (DingTalk
 /// `access_token`, Teams workflow `sig`) or in the path (Slack `/services/T…/B…/<secret>`, Teams
 /// incoming webhooks), so only the scheme, host, port and first path segment are shown.

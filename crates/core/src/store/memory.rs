@@ -286,23 +286,7 @@ impl MemoryStore {
         let mut rows: Vec<EventSummary> = inner
             .events
             .values()
-            .filter(|e| {
-                filter
-                    .since
-                    .as_ref()
-                    .is_none_or(|s| e.record.received_at >= *s)
-            })
-            .filter(|e| {
-                filter
-                    .repository
-                    .as_ref()
-                    .is_none_or(|r| e.record.event.repository.as_ref() == Some(r))
-            })
-            .filter(|e| {
-                filter
-                    .state
-                    .is_none_or(|s| e.pairs.iter().any(|p| p.state == s))
-            })
+            .filter(|e| filter.admits(&e.record, &e.pairs))
             .map(|e| summary(&e.record, &e.pairs))
             .collect();
         rows.sort_by(|a, b| {
@@ -365,8 +349,11 @@ pub(crate) fn summary(record: &EventRecord, pairs: &[PairState]) -> EventSummary
         id: record.event.id.clone(),
         received_at: record.received_at.clone(),
         action: record.event.action.as_str().to_owned(),
+        registry_kind: record.event.registry_kind.as_str().to_owned(),
         repository: record.event.repository.clone(),
         tag: record.event.tag.clone(),
+        digest: record.event.digest.clone(),
         state: overall_state(pairs),
+        pairs: pairs.to_vec(),
     }
 }

@@ -108,8 +108,12 @@ impl DeliveryState {
         }
     }
 
-    /// Parses a wire name.
+    /// Parses a wire name (`scheduled`, the console's word for a queued retry, is
+    /// `failed_retrying`).
     pub fn parse(text: &str) -> Option<Self> {
+        if text == "scheduled" {
+            return Some(Self::FailedRetrying);
+        }
         [
             Self::Pending,
             Self::Delivered,
@@ -148,7 +152,7 @@ pub struct Trace {
     pub attempts: Vec<Attempt>,
 }
 
-/// A line of `regrelay events list`.
+/// A line of `regrelay events list` and of the console's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventSummary {
     /// Event id.
@@ -157,25 +161,75 @@ pub struct EventSummary {
     pub received_at: String,
     /// Action.
     pub action: String,
+    /// Which kind of registry sent it (`acr`, `harbor`, ...).
+    #[serde(default)]
+    pub registry_kind: String,
     /// Repository.
     pub repository: Option<String>,
     /// Tag.
     pub tag: Option<String>,
+    /// Manifest digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
     /// Overall state: the worst pair state, or `no_targets`.
     pub state: String,
+    /// Each target's state, in the order the rules chose them.
+    #[serde(default)]
+    pub pairs: Vec<PairState>,
 }
 
-/// Filters for listing events.
+/// Filters for listing events. Every set field must hold; the backends narrow by time and
+/// repository in their queries where they can and apply [`ListFilter::admits`] to the rest.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     /// Only events received at or after this time (RFC 3339).
     pub since: Option<String>,
+    /// Only events received before this time (RFC 3339).
+    pub until: Option<String>,
     /// Only this repository.
     pub repository: Option<String>,
-    /// Only events with a pair in this state.
+    /// Only this tag.
+    pub tag: Option<String>,
+    /// Only this kind of registry (`acr`, `ecr`, `harbor`, `distribution`, ...).
+    pub registry_kind: Option<String>,
+    /// Only events routed to this target.
+    pub target: Option<String>,
+    /// Only events with a pair in this state (of `target`, when set).
     pub state: Option<DeliveryState>,
     /// At most this many.
     pub limit: usize,
+}
+
+impl ListFilter {
+    /// Whether an event and its pairs pass every set field.
+    pub fn admits(&self, record: &EventRecord, pairs: &[PairState]) -> bool {
+        let event = &record.event;
+        let same = |want: &Option<String>, have: Option<&str>| {
+            want.as_deref().is_none_or(|w| have == Some(w))
+        };
+        let in_time = self
+            .since
+            .as_deref()
+            .is_none_or(|s| record.received_at.as_str() >= s)
+            && self
+                .until
+                .as_deref()
+                .is_none_or(|u| record.received_at.as_str() < u);
+        let routed = self.target.as_deref().is_none_or(|t| {
+            record.targets.iter().any(|n| n == t) || pairs.iter().any(|p| p.target == t)
+        });
+        let in_state = self.state.is_none_or(|s| {
+            pairs
+                .iter()
+                .any(|p| p.state == s && self.target.as_deref().is_none_or(|t| p.target == t))
+        });
+        in_time
+            && routed
+            && in_state
+            && same(&self.repository, event.repository.as_deref())
+            && same(&self.tag, event.tag.as_deref())
+            && same(&self.registry_kind, Some(event.registry_kind.as_str()))
+    }
 }
 
 /// The overall state of an event from its pairs: the least finished one wins.

@@ -81,10 +81,7 @@ impl AzureTableStore {
                     PairRow::parse(target, e).pair
                 })
                 .collect();
-            if filter
-                .state
-                .is_none_or(|s| pairs.iter().any(|p| p.state == s))
-            {
+            if filter.admits(&record, &pairs) {
                 rows.push(summary(&record, &pairs));
             }
         }

@@ -98,10 +98,7 @@ impl DynamoDbStore {
                     .iter()
                     .map(|i| item::pair_of(i).0)
                     .collect();
-                if filter
-                    .state
-                    .is_none_or(|st| pairs.iter().any(|p| p.state == st))
-                {
+                if filter.admits(&record, &pairs) {
                     rows.push(summary(&record, &pairs));
                 }
             }

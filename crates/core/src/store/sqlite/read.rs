@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{backend, from_json, pairs_of, row, strings};
 use crate::store::memory::summary;
-use crate::store::{DeliveryState, EventRecord, EventSummary, ListFilter, StoreError, Trace};
+use crate::store::{EventRecord, EventSummary, ListFilter, StoreError, Trace};
 
 pub(super) fn trace_of(conn: &Connection, event_id: &str) -> Result<Option<Trace>, StoreError> {
     let json = row(
@@ -40,36 +40,34 @@ pub(super) fn trace_of(conn: &Connection, event_id: &str) -> Result<Option<Trace
     }))
 }
 
+/// Newest first, narrowed by time and repository in SQL; the other fields of the filter are
+/// applied row by row until `limit` rows pass.
 pub(super) fn list_of(
     conn: &Connection,
     filter: &ListFilter,
 ) -> Result<Vec<EventSummary>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT json FROM events WHERE (?1 IS NULL OR received_at >= ?1) AND (?2 IS NULL OR repository = ?2)
-             AND (?3 IS NULL OR id IN (SELECT event_id FROM pairs WHERE state = ?3))
-             ORDER BY received_at DESC, id LIMIT ?4",
+            "SELECT json FROM events WHERE (?1 IS NULL OR received_at >= ?1)
+             AND (?2 IS NULL OR received_at < ?2) AND (?3 IS NULL OR repository = ?3)
+             ORDER BY received_at DESC, id",
         )
         .map_err(backend)?;
-    let limit = i64::try_from(filter.limit.max(1)).unwrap_or(i64::MAX);
-    let rows = stmt
-        .query_map(
-            params![
-                filter.since,
-                filter.repository,
-                filter.state.map(DeliveryState::as_str),
-                limit
-            ],
-            |r| r.get::<_, String>(0),
-        )
-        .map_err(backend)?
-        .collect::<Result<Vec<_>, _>>()
+    let mut rows = stmt
+        .query(params![filter.since, filter.until, filter.repository])
         .map_err(backend)?;
-    rows.iter()
-        .map(|json| {
-            let record: EventRecord = from_json(json)?;
-            let pairs = pairs_of(conn, &record.event.id)?;
-            Ok(summary(&record, &pairs))
-        })
-        .collect()
+    let limit = filter.limit.max(1);
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let Some(row) = rows.next().map_err(backend)? else {
+            break;
+        };
+        let json: String = row.get(0).map_err(backend)?;
+        let record: EventRecord = from_json(&json)?;
+        let pairs = pairs_of(conn, &record.event.id)?;
+        if filter.admits(&record, &pairs) {
+            out.push(summary(&record, &pairs));
+        }
+    }
+    Ok(out)
 }
