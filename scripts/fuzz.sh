@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TARGETS=(inbound signatures certificates config filters templates queue)
+TARGETS=(inbound signatures certificates config filters templates queue console)
 mode="${1:-smoke}"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then

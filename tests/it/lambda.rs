@@ -76,3 +76,72 @@ async fn pass_through_invocation_fails_on_transient_errors() {
         "a retryable failure must fail the invocation so Lambda retries"
     );
 }
+
+/// The Lambda's metrics: after an invocation, CloudWatch EMF lines count the event, the rule's
+/// match and the delivery (names unique to this test: other tests share the process's counts).
+#[tokio::test]
+async fn invocation_metrics_come_out_as_emf_lines() {
+    regrelay_core::emf::enable();
+    let sink = Receiver::start().await;
+    let toml = format!(
+        "[inbound]\nsecret = \"lambda-secret\"\n{}",
+        webhook_config(&sink.url("/hook"))
+    )
+    .replace("name = \"sink\"", "name = \"emf-sink\"")
+    .replace("targets = [\"sink\"]", "targets = [\"emf-sink\"]")
+    .replace("name = \"everything\"", "name = \"emf-rule\"");
+    let pipeline = Pipeline::new(Config::from_toml(&toml, &ProcessEnv).unwrap()).unwrap();
+    let text = String::from_utf8(fixture("lambda/function_url.image_pushed.json")).unwrap();
+    let response = regrelay_lambda::handler(pipeline, from_str(&text).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let docs: Vec<Value> = regrelay_core::emf::take_lines(1_700_000_000_000)
+        .iter()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+        .collect();
+    let find = |name: &str, key: &str, value: &str| {
+        docs.iter()
+            .find(|d| d.get(name).is_some() && d[key] == value)
+            .unwrap_or_else(|| panic!("no {name} for {value}: {docs:#?}"))
+            .clone()
+    };
+    let delivered = docs
+        .iter()
+        .find(|d| d["target"] == "emf-sink" && d["outcome"] == "delivered")
+        .expect("a deliveries document");
+    assert_eq!(delivered["deliveries"], 1);
+    let directive = &delivered["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(directive["Namespace"], "regrelay");
+    assert_eq!(
+        directive["Dimensions"][0],
+        serde_json::json!(["target", "outcome"])
+    );
+    assert_eq!(find("rule_matches", "rule", "emf-rule")["rule_matches"], 1);
+    let latency = find("delivery_ms", "target", "emf-sink");
+    assert_eq!(latency["delivery_ms"].as_array().unwrap().len(), 1);
+}
+
+/// The console is served through a function URL like every other path.
+#[tokio::test]
+async fn console_page_through_a_function_url() {
+    let text = String::from_utf8(fixture("lambda/function_url.image_pushed.json")).unwrap();
+    let mut event: Value = serde_json::from_str(&text).unwrap();
+    event["rawPath"] = "/ui/".into();
+    event["requestContext"]["http"]["path"] = "/ui/".into();
+    event["requestContext"]["http"]["method"] = "GET".into();
+    event["body"] = Value::Null;
+    let request = from_str(&event.to_string()).unwrap();
+    let response = regrelay_lambda::handler(pipeline("http://127.0.0.1:9/unused"), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let Body::Text(html) = response.body() else {
+        panic!("text body");
+    };
+    assert!(html.contains("<script src=\"app.js\""), "{html}");
+}

@@ -10,6 +10,7 @@ use regrelay_tests::{Receiver, Scripted, client, fixture};
 use serde_json::Value;
 
 mod cloud;
+mod pause;
 mod scale;
 mod schedule;
 

@@ -15,6 +15,8 @@ use regrelay_core::{Store, now_millis};
 use regrelay_tests::{App, Receiver, client, fixture, webhook_config};
 use serde_json::Value;
 
+mod health;
+mod listing;
 mod scenarios;
 mod slots;
 

@@ -27,6 +27,7 @@ pub(crate) mod config;
 pub mod decode;
 pub(crate) mod deliver;
 pub(crate) mod dispatch;
+pub mod emf;
 pub(crate) mod event;
 pub(crate) mod filter;
 pub(crate) mod handshake;
@@ -62,8 +63,8 @@ pub use reply::{InboundRequest, Rejection, Reply};
 pub use schema::Format;
 pub use store::config::{AwsCredentials, StoreConfig};
 pub use store::{
-    DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, ReceptionKind,
-    Store, StoreError, Trace, now_millis,
+    DeliveryState, EventRecord, EventSummary, HealthState, ListFilter, PairState, Reception,
+    ReceptionKind, Store, StoreError, TargetHealth, Trace, now_millis,
 };
 
 /// Internals that the integration tests, benchmarks and fuzz targets exercise directly: parsers,
@@ -75,6 +76,7 @@ pub mod testing {
     pub use crate::filter::advanced::{AdvancedFilter, OPERATORS};
     pub use crate::filter::{Subject, decide};
     pub use crate::normalize::classify;
+    pub use crate::pipeline::parse_console_inputs;
     #[cfg(feature = "azure")]
     pub use crate::queue::azure::{Received as AzureMessage, StorageQueue, parse_messages};
     pub use crate::queue::config::QueueConfig;

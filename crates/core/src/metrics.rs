@@ -91,6 +91,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
 
 /// One registry event received in `schema`.
 pub(crate) fn received(schema: &str) {
+    crate::emf::received(schema);
     METRICS
         .received
         .get_or_create(&vec![("schema", schema.to_owned())])
@@ -99,6 +100,7 @@ pub(crate) fn received(schema: &str) {
 
 /// `rule` matched an event.
 pub(crate) fn matched(rule: &str) {
+    crate::emf::matched(rule);
     METRICS
         .matched
         .get_or_create(&vec![("rule", rule.to_owned())])
@@ -112,6 +114,7 @@ pub(crate) fn attempted(attempt: &Attempt, seconds: f64) {
         AttemptClass::Retryable => "retryable",
         AttemptClass::Permanent => "permanent",
     };
+    crate::emf::attempted(&attempt.target, outcome, seconds);
     METRICS
         .deliveries
         .get_or_create(&vec![

@@ -1,10 +1,24 @@
-//! Builds without the `metrics` feature (the Lambda): the stages' calls do nothing.
+//! Builds without the `metrics` feature (the Lambda): no Prometheus registry; the stages' calls
+//! feed only the CloudWatch EMF lines ([`crate::emf`]), when the shell turned them on.
 
-use crate::common::Attempt;
+use crate::common::{Attempt, AttemptClass};
 
-pub(crate) fn received(_schema: &str) {}
-pub(crate) fn matched(_rule: &str) {}
-pub(crate) fn attempted(_attempt: &Attempt, _seconds: f64) {}
+pub(crate) fn received(schema: &str) {
+    crate::emf::received(schema);
+}
+
+pub(crate) fn matched(rule: &str) {
+    crate::emf::matched(rule);
+}
+
+pub(crate) fn attempted(attempt: &Attempt, seconds: f64) {
+    let outcome = match attempt.class {
+        AttemptClass::Delivered => "delivered",
+        AttemptClass::Retryable => "retryable",
+        AttemptClass::Permanent => "permanent",
+    };
+    crate::emf::attempted(&attempt.target, outcome, seconds);
+}
 
 /// Without the feature, the metrics path answers 404 naming it.
 pub(crate) fn reply(_queue: Option<&crate::queue::WorkQueue>) -> crate::reply::Reply {

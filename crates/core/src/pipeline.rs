@@ -40,6 +40,7 @@ mod redrive;
 mod routes;
 mod ui;
 
+pub use console::parse_console_inputs;
 pub use redrive::{RedriveError, RedriveReport};
 
 /// The configured pipeline, shared by every request of a process.
@@ -93,6 +94,7 @@ impl Pipeline {
             Arc::clone(&store),
             queue.map(Arc::new),
             config.schedule.clone(),
+            config.pause.clone(),
         );
         let inner = Inner {
             config,

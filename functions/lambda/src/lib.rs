@@ -44,6 +44,23 @@ pub async fn handler(pipeline: Pipeline, request: Request) -> Result<Response<Bo
     Ok(to_response(reply))
 }
 
+/// Prints the metrics of the invocation that just ended as CloudWatch Embedded Metric Format
+/// lines on standard output (one JSON object per line), where CloudWatch Logs extracts them.
+pub fn print_metrics() {
+    use std::io::Write;
+    let lines = regrelay_core::emf::take_lines(chrono_now_ms());
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// Runs the work items of an SQS batch; the reply names the messages to hand out again.
 async fn batch_reply(
     pipeline: &Pipeline,

@@ -1,5 +1,6 @@
 //! `bootstrap` for provided.al2023: config from `REGRELAY_CONFIG` (or inline TOML in
-//! `REGRELAY_CONFIG_TOML`), JSON logs as Lambda's log format asks, then serve invocations.
+//! `REGRELAY_CONFIG_TOML`), JSON logs as Lambda's log format asks, then serve invocations,
+//! each followed by its metrics as CloudWatch EMF lines.
 
 use anyhow::Context;
 use regrelay_core::telemetry::{self, LogFormat};
@@ -10,8 +11,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json, "info");
     let config = load().map_err(|e| format!("{e:#}"))?;
     let pipeline = regrelay_core::Pipeline::new(config)?;
+    regrelay_core::emf::enable();
     lambda_http::run(lambda_http::service_fn(move |request| {
-        regrelay_lambda::handler(pipeline.clone(), request)
+        let pipeline = pipeline.clone();
+        async move {
+            let reply = regrelay_lambda::handler(pipeline, request).await;
+            regrelay_lambda::print_metrics();
+            reply
+        }
     }))
     .await
 }

@@ -11,3 +11,10 @@ pub use attempt::{Attempt, AttemptClass};
 pub use error::ConfigError;
 pub use hex::hex;
 pub use secret::{Env, ProcessEnv, Secret};
+
+/// Epoch milliseconds as RFC 3339 UTC with milliseconds (the epoch for an out-of-range value).
+pub fn rfc3339_millis(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -47,6 +47,8 @@ pub struct Config {
     pub delivery: DeliveryPolicy,
     /// The queued retry schedule.
     pub schedule: Schedule,
+    /// When failing targets pause, how they are probed, who is told.
+    pub pause: crate::deliver::health::PausePolicy,
     /// `[queue]` as written.
     pub queue: QueueChoice,
     /// Limits of the long-running HTTP servers.
@@ -208,6 +210,8 @@ impl RawConfig {
         let store = self.store.build(env, retention)?;
         let delivery = self.delivery.build()?;
         let schedule = self.delivery.build_schedule()?;
+        let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+        let pause = self.delivery.build_pause(&names)?;
         let queue = self.queue.build(env)?;
         let server = self.server.build()?;
         Ok(Config {
@@ -220,6 +224,7 @@ impl RawConfig {
             keep_payloads: self.store.keep_payloads.unwrap_or(false),
             delivery,
             schedule,
+            pause,
             queue,
         })
     }

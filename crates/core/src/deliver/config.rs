@@ -34,6 +34,16 @@ pub struct RawDelivery {
     pub give_up_after: Option<String>,
     /// Queued mode, `regrelay serve`: deliveries its worker runs at once (default 64).
     pub workers: Option<usize>,
+    /// Retryable failures in a row after which a target is paused (default 10; 0 never pauses).
+    pub pause_after: Option<u32>,
+    /// Wait before the first probe of a paused target (default `30s`), doubled after each
+    /// failed probe.
+    pub probe_every: Option<String>,
+    /// Longest wait between probes (default `10m`).
+    pub probe_max: Option<String>,
+    /// Target that is told when a target pauses and when it resumes (default: nobody; the log
+    /// and the console show it).
+    pub announce_to: Option<String>,
 }
 
 /// Where deliveries happen.

@@ -9,6 +9,8 @@
 //! cannot overwrite a newer result. What is left is reported to the sender.
 
 pub mod config;
+pub mod health;
+mod pause;
 pub mod poll;
 mod schedule;
 pub mod work;
@@ -78,6 +80,8 @@ pub struct Deliverer {
     schedule: Schedule,
     /// Woken when work is enqueued locally, so the worker does not wait for its next poll.
     pub(crate) wake: tokio::sync::Notify,
+    /// Which targets are paused, and the announcements of changes.
+    health: health::Health,
 }
 
 impl Deliverer {
@@ -89,6 +93,7 @@ impl Deliverer {
         store: Arc<Store>,
         queue: Option<Arc<WorkQueue>>,
         schedule: Schedule,
+        pause: health::PausePolicy,
     ) -> Self {
         let target_slots = targets
             .iter()
@@ -112,6 +117,7 @@ impl Deliverer {
             queue,
             schedule,
             wake: tokio::sync::Notify::new(),
+            health: health::Health::new(pause),
         }
     }
 
@@ -267,6 +273,9 @@ impl Deliverer {
             state,
             reason,
         };
+        if let health::Gate::Wait { reason, .. } = self.gate(&target.name).await {
+            return self.paused_pair(event_id, target, reason).await;
+        }
         let (previous, token) = match self.store.claim(event_id, &target.name, self.lease()).await {
             Ok(Claim::Acquired { attempts, token }) => (attempts, token),
             Ok(Claim::Delivered) => {
@@ -318,14 +327,16 @@ impl Deliverer {
                 let _permit = self.target_permit(&target.name).await;
                 self.dispatcher.attempt(target, delivery).await
             };
+            let paused = self.observe(&attempt).await;
             let wait = retry.wait(tries, attempt.retry_after_secs);
             let state = match attempt.class {
                 AttemptClass::Delivered => DeliveryState::Delivered,
                 AttemptClass::Permanent => DeliveryState::DeadLettered,
                 AttemptClass::Retryable => DeliveryState::FailedRetrying,
             };
-            let again =
-                state == DeliveryState::FailedRetrying && retry.again(tries, wait, deadline);
+            let again = state == DeliveryState::FailedRetrying
+                && !paused
+                && retry.again(tries, wait, deadline);
             if !self
                 .recorded(routed, target, &attempt, state, again, fence)
                 .await

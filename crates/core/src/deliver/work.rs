@@ -51,6 +51,8 @@ pub enum Worked {
     NotDue,
     /// Another worker holds the pair: put back for later.
     Busy,
+    /// The target is paused: put back until its next probe.
+    Paused,
     /// The event is no longer in history (purged): nothing to send.
     Missing,
 }
@@ -103,7 +105,10 @@ impl Deliverer {
             return Ok(Worked::DeadLettered);
         };
         let worked = self.attempt_item(item, target, origin).await?;
-        if !matches!(worked, Worked::Scheduled(_) | Worked::NotDue | Worked::Busy) {
+        if !matches!(
+            worked,
+            Worked::Scheduled(_) | Worked::NotDue | Worked::Busy | Worked::Paused
+        ) {
             self.finish(origin).await?;
         }
         Ok(worked)
@@ -135,6 +140,12 @@ impl Deliverer {
                 return Ok(Worked::Settled);
             }
         }
+        if let super::health::Gate::Wait { until_ms, .. } = self.gate(&target.name).await {
+            let mut later = item.clone();
+            later.due_ms = Self::after_pause(until_ms);
+            self.put_back(&later, origin).await?;
+            return Ok(Worked::Paused);
+        }
         let (made, token) = match self
             .store
             .claim(&item.event, &target.name, self.lease())
@@ -165,6 +176,7 @@ impl Deliverer {
             let _permit = self.target_permit(&target.name).await;
             self.dispatcher.attempt(target, delivery).await
         };
+        self.observe(&attempt).await;
         let (state, worked) = match attempt.class {
             AttemptClass::Delivered => (DeliveryState::Delivered, Worked::Delivered),
             AttemptClass::Permanent => (DeliveryState::DeadLettered, Worked::DeadLettered),
@@ -183,7 +195,7 @@ impl Deliverer {
                         };
                         // Written before the attempt is recorded: see the module header.
                         self.put_back(&next, origin).await?;
-                        attempt.next_attempt_at = Some(rfc3339(due));
+                        attempt.next_attempt_at = Some(crate::common::rfc3339_millis(due));
                         (DeliveryState::FailedRetrying, Worked::Scheduled(due))
                     }
                     None => {
@@ -308,10 +320,4 @@ impl Deliverer {
 
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
-fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

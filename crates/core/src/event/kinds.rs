@@ -34,6 +34,9 @@ pub enum Action {
     Quota,
     /// A tag retention run finished.
     Retention,
+    /// regrelay's own notice to an operator (a target paused or resumed); never from a registry
+    /// and never matched by rules.
+    Notice,
 }
 
 impl Action {
@@ -53,6 +56,7 @@ impl Action {
             Action::Replication => "replication",
             Action::Quota => "quota",
             Action::Retention => "retention",
+            Action::Notice => "notice",
         }
     }
 
@@ -72,6 +76,7 @@ impl Action {
             Action::Replication => "Replication status changed",
             Action::Quota => "Quota event",
             Action::Retention => "Tag retention finished",
+            Action::Notice => "regrelay notice",
         }
     }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{Pipeline, RedriveError};
 use crate::reply::Reply;
-use crate::store::{DeliveryState, ListFilter};
+use crate::store::{DeliveryState, HealthState, ListFilter, TargetHealth};
 
 /// Rows a list returns unless `limit` says otherwise.
 const DEFAULT_LIMIT: usize = 50;
@@ -71,20 +71,48 @@ impl Pipeline {
 
     /// `GET /api/targets`: each configured target, its kind and its health.
     pub(super) async fn targets_reply(&self) -> Reply {
-        let targets: Vec<_> = self
-            .config()
-            .targets
-            .iter()
-            .map(|t| json!({ "name": t.name, "kind": t.kind.name() }))
-            .collect();
-        Reply::json(StatusCode::OK, &json!({ "targets": targets }))
+        match self.inner.deliverer.targets_health().await {
+            Ok(all) => {
+                let targets: Vec<_> = all
+                    .into_iter()
+                    .map(|(t, h)| json!({ "name": t.name, "kind": t.kind.name(), "health": health_json(&h) }))
+                    .collect();
+                let pause = &self.config().pause;
+                Reply::json(
+                    StatusCode::OK,
+                    &json!({ "targets": targets, "pause_after": pause.after, "announce_to": pause.announce_to }),
+                )
+            }
+            Err(error) => unavailable(&error),
+        }
     }
+}
+
+/// A target's health as the console shows it (times in RFC 3339).
+fn health_json(h: &TargetHealth) -> serde_json::Value {
+    let paused = h.state == HealthState::Paused;
+    json!({
+        "state": h.state,
+        "failures": h.failures,
+        "paused_at": h.paused_at,
+        "next_probe_at": paused.then(|| crate::common::rfc3339_millis(h.next_probe_ms)),
+        "last_error": h.last_error,
+    })
 }
 
 fn unavailable(error: &crate::store::StoreError) -> Reply {
     tracing::error!(%error, "History lookup failed.");
     Reply::error(StatusCode::SERVICE_UNAVAILABLE, "history store unavailable")
         .with_header("retry-after", "5")
+}
+
+/// The console API's two parsers of request input, for the fuzz target: a list query and a
+/// redrive body. Never panics; `Err` carries the message a client would get.
+pub fn parse_console_inputs(
+    query: &str,
+    body: &[u8],
+) -> (Result<ListFilter, String>, Result<Option<String>, String>) {
+    (list_filter(Some(query)), redrive_target(body))
 }
 
 /// The filter a list query asks for; unknown parameters and bad values are named in the error.

@@ -13,6 +13,8 @@ use super::{
 };
 use crate::common::Attempt;
 
+mod health;
+
 /// Events (and receptions) an in-memory store keeps by default: about 8 KB of memory each under
 /// steady churn (allocator overhead included), so the bound holds the process near 20 MB.
 pub const DEFAULT_MAX_EVENTS: usize = 2_000;
@@ -43,6 +45,8 @@ struct Inner {
     reception_order: VecDeque<String>,
     /// Rate budgets: slot number → until (epoch ms), per key.
     slots: HashMap<String, HashMap<u32, i64>>,
+    /// Target health, per target name.
+    health: HashMap<String, super::model::TargetHealth>,
 }
 
 #[derive(Debug)]

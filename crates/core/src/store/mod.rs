@@ -13,6 +13,7 @@
 pub mod azure_table;
 pub mod config;
 pub mod dynamodb;
+mod health;
 pub mod memory;
 pub mod model;
 pub(crate) mod remote;
@@ -21,8 +22,8 @@ pub mod slots;
 pub mod sqlite;
 
 pub use model::{
-    DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, ReceptionKind,
-    Trace,
+    DeliveryState, EventRecord, EventSummary, HealthState, ListFilter, PairState, Reception,
+    ReceptionKind, TargetHealth, Trace,
 };
 
 use crate::common::Attempt;

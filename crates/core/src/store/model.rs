@@ -247,3 +247,38 @@ pub fn overall_state(pairs: &[PairState]) -> String {
         .map_or("no_targets", |s| s.as_str())
         .to_owned()
 }
+
+/// Whether a target is taking deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthState {
+    /// Deliveries go out.
+    #[default]
+    Active,
+    /// Too many failures in a row: deliveries wait (in the queue, or for the sender's retry)
+    /// while one probe at a time checks whether it is back.
+    Paused,
+}
+
+/// A target's health, shared by every instance on one store. Writes are conditional on
+/// `version` ([`Store::swap_health`](super::Store::swap_health)), so a pause or a recovery is
+/// decided (and announced) once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TargetHealth {
+    /// Target name.
+    pub target: String,
+    /// Active or paused.
+    pub state: HealthState,
+    /// Retryable failures in a row (reset by a success).
+    pub failures: u32,
+    /// When it was paused (RFC 3339), while paused.
+    pub paused_at: Option<String>,
+    /// While paused: when the next probe may go (epoch ms).
+    pub next_probe_ms: i64,
+    /// While paused: the wait before the probe after next (doubles up to the configured most).
+    pub probe_wait_ms: i64,
+    /// The last failure, in words.
+    pub last_error: Option<String>,
+    /// Bumped by every write; 0 means never written.
+    pub version: u64,
+}

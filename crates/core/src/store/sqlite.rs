@@ -16,6 +16,7 @@ use crate::common::Attempt;
 
 mod checkpoint;
 pub(crate) mod db;
+mod health;
 mod read;
 mod slots;
 
@@ -38,6 +39,7 @@ CREATE TABLE IF NOT EXISTS pairs (event_id TEXT NOT NULL, target TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS attempts (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_event ON attempts (event_id);
 CREATE TABLE IF NOT EXISTS rate_slots (key TEXT NOT NULL, slot INTEGER NOT NULL, until INTEGER NOT NULL, PRIMARY KEY (key, slot));
+CREATE TABLE IF NOT EXISTS target_health (target TEXT PRIMARY KEY, version INTEGER NOT NULL, json TEXT NOT NULL);
 ";
 
 /// A SQLite-backed store.

@@ -10,6 +10,7 @@
 
 mod client;
 mod entity;
+mod health;
 mod read;
 pub(crate) mod sign;
 mod slots;

@@ -11,6 +11,7 @@
 //! the failure, or read) tells Delivered, DeadLettered and Busy apart. See [`item`] for the keys.
 
 pub(crate) mod client;
+mod health;
 mod item;
 mod ledger;
 mod read;
