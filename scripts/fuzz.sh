@@ -28,7 +28,7 @@ fi
 seed() {
   local corpus=fuzz/corpus
   rm -rf "$corpus/seeds"
-  mkdir -p "$corpus"/{inbound,signatures,certificates,config,filters,templates,queue}
+  mkdir -p "$corpus"/{inbound,signatures,certificates,config,filters,templates,queue,console}
   local i=0 f
   # inbound: every fixture behind each header-shape byte the target knows.
   for f in tests/fixtures/*/*.json; do
@@ -68,6 +68,10 @@ seed() {
   python3 -c 'import json,sys; print(json.dumps({"Records":[{"messageId":"m1","receiptHandle":"r","body":sys.argv[1],"attributes":{"ApproximateReceiveCount":"2"},"eventSource":"aws:sqs"}]}), end="")' "$item" > "$corpus/queue/sqs"
   printf '<QueueMessagesList><QueueMessage><MessageId>m</MessageId><PopReceipt>p+/=</PopReceipt><DequeueCount>1</DequeueCount><MessageText>%s</MessageText></QueueMessage></QueueMessagesList>' \
     "$(printf '%s' "$item" | base64 -w0)" > "$corpus/queue/xml"
+  # console: first byte = length of the list query, then the query, then a redrive body.
+  local query='repository=team%2Fapp&tag=v1&registry=acr&target=hook&state=scheduled&since=2026-12-05T09:00:00%2B01:00&until=2026-12-06T00:00:00Z&limit=50'
+  { printf "\\x$(printf '%02x' ${#query})"; printf '%s' "$query"; printf '%s' '{"target":"hook"}'; } > "$corpus/console/query"
+  { printf '\x00'; printf '%s' '{"target":null}'; } > "$corpus/console/body"
 }
 
 run() {

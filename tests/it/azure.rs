@@ -145,6 +145,59 @@ async fn forwarded_requests_get_the_same_answers_as_serve() {
             "missing `{line}` in:\n{text}"
         );
     }
+
+    // The console under the host's /api prefix (the `console` function's route `ui/{*asset}`),
+    // and its API.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let bare = no_redirects
+        .get(handler.url("/api/ui"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 302);
+    assert_eq!(bare.headers()["location"], "ui/");
+    for (asset, kind) in [
+        ("", "text/html"),
+        ("app.js", "text/javascript"),
+        ("app.css", "text/css"),
+    ] {
+        let reply = http
+            .get(handler.url(&format!("/api/ui/{asset}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200, "{asset}");
+        let content_type = reply.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with(kind), "{asset}: {content_type}");
+    }
+    let listed: Value = http
+        .get(handler.url("/api/events?limit=10"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["events"].as_array().unwrap().len(), 2, "{listed}");
+    let targets: Value = http
+        .get(handler.url("/api/targets"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(targets["targets"][0]["name"], "sink");
+    assert_eq!(targets["targets"][0]["health"]["state"], "active");
+    let routes: Value = serde_json::from_slice(
+        &std::fs::read(regrelay_tests::root().join("functions/azure/app/console/function.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(routes["bindings"][0]["route"], "ui/{*asset}");
 }
 
 #[tokio::test]
