@@ -5,8 +5,8 @@
 #   scripts/test.sh --rust     # skip the infra checks (no Python tools needed)
 #
 # Needs the Rust toolchain (cargo, rustfmt, clippy), python3 and node/npm; everything else (Azurite,
-# moto, checkov, cargo-lambda) is installed into .tools/ by the scripts, and Debian's chromium and
-# chromium-driver by scripts/browser.sh. Tests bind loopback only.
+# moto, checkov, cargo-lambda) is installed into .tools/ by the scripts, and Debian's chromium,
+# chromium-driver, docker-registry and skopeo by scripts/test-packages.sh. Tests bind loopback only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -32,9 +32,9 @@ trap 'bash scripts/emulators.sh stop' EXIT
 source .tools/emulators.env
 export REGRELAY_REQUIRE_EMULATORS=1
 
-echo "== headless Chromium and ChromeDriver for the console's browser test"
-bash scripts/browser.sh
-export REGRELAY_REQUIRE_BROWSER=1
+echo "== Debian packages the tests start (chromium, chromium-driver, docker-registry, skopeo)"
+bash scripts/test-packages.sh
+export REGRELAY_REQUIRE_BROWSER=1 REGRELAY_REQUIRE_REGISTRY=1
 
 echo "== cargo test"
 cargo test --workspace --locked

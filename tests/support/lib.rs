@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 
 pub mod flaky;
 pub mod process;
+pub mod registry;
 pub mod soak;
 pub mod webdriver;
 

@@ -1,5 +1,5 @@
 //! Headless Chromium driven over the W3C WebDriver protocol (Debian's `chromium` and
-//! `chromedriver`, installed by `scripts/browser.sh`): a handful of JSON calls over loopback
+//! `chromedriver`, installed by `scripts/test-packages.sh`): a handful of JSON calls over loopback
 //! HTTP, enough to open a page, find and click elements, type, wait, and take screenshots.
 
 use std::process::{Child, Command, Stdio};
@@ -36,9 +36,11 @@ impl Browser {
         if !found {
             assert!(
                 std::env::var("REGRELAY_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "chromium and chromedriver are missing but REGRELAY_REQUIRE_BROWSER=1: run scripts/browser.sh"
+                "chromium and chromedriver are missing but REGRELAY_REQUIRE_BROWSER=1: run scripts/test-packages.sh"
             );
-            eprintln!("skipped: chromium and chromedriver are not installed (scripts/browser.sh)");
+            eprintln!(
+                "skipped: chromium and chromedriver are not installed (scripts/test-packages.sh)"
+            );
             return None;
         }
         let port = crate::free_port();

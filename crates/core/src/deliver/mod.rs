@@ -327,23 +327,23 @@ impl Deliverer {
                 let _permit = self.target_permit(&target.name).await;
                 self.dispatcher.attempt(target, delivery).await
             };
-            let paused = self.observe(&attempt).await;
             let wait = retry.wait(tries, attempt.retry_after_secs);
             let state = match attempt.class {
                 AttemptClass::Delivered => DeliveryState::Delivered,
                 AttemptClass::Permanent => DeliveryState::DeadLettered,
                 AttemptClass::Retryable => DeliveryState::FailedRetrying,
             };
-            let again = state == DeliveryState::FailedRetrying
-                && !paused
-                && retry.again(tries, wait, deadline);
+            let again =
+                state == DeliveryState::FailedRetrying && retry.again(tries, wait, deadline);
             if !self
                 .recorded(routed, target, &attempt, state, again, fence)
                 .await
             {
                 return (state, attempt);
             }
-            if !again {
+            // After the ledger write: health bookkeeping never holds a claim open.
+            let paused = self.observe(&attempt).await;
+            if !again || paused {
                 return (state, attempt);
             }
             tokio::time::sleep(wait).await;

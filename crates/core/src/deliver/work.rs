@@ -176,7 +176,6 @@ impl Deliverer {
             let _permit = self.target_permit(&target.name).await;
             self.dispatcher.attempt(target, delivery).await
         };
-        self.observe(&attempt).await;
         let (state, worked) = match attempt.class {
             AttemptClass::Delivered => (DeliveryState::Delivered, Worked::Delivered),
             AttemptClass::Permanent => (DeliveryState::DeadLettered, Worked::DeadLettered),
@@ -226,6 +225,8 @@ impl Deliverer {
         if state == DeliveryState::DeadLettered {
             tracing::error!(event_id = %item.event, target = %target.name, reason = attempt.error.as_deref().unwrap_or(""), "Dead-lettered.");
         }
+        // After the ledger write: health bookkeeping never holds a claim open.
+        self.observe(&attempt).await;
         Ok(worked)
     }
 

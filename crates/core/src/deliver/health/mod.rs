@@ -159,8 +159,9 @@ impl Health {
         attempt: &Attempt,
         now: i64,
     ) -> Result<Option<Change>, StoreError> {
+        // The cached record first: one write per failure unless another writer moved it on.
+        let mut fresh = self.current(store, target).await?;
         for _ in 0..RACES {
-            let fresh = self.refresh(store, target).await?;
             let mut next = fresh.clone();
             next.version += 1;
             next.failures = fresh.failures.saturating_add(1);
@@ -176,6 +177,7 @@ impl Health {
                 self.remember(next.clone());
                 return Ok(pausing.then_some(Change::Paused(next)));
             }
+            fresh = self.refresh(store, target).await?;
         }
         Ok(None)
     }
