@@ -172,6 +172,37 @@ targets = ["sink"]
     assert_eq!(line["targets"], serde_json::json!([]));
 }
 
+/// `*` leaves pulls out (a registry reports every manifest read), and simulate says so and how
+/// to ask for them.
+#[test]
+fn simulate_explains_that_star_leaves_out_pulls() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("rules.toml");
+    std::fs::write(
+        &config,
+        "targets = [{ name = \"sink\", type = \"log\" }]\n\
+         rules = [{ name = \"all\", notifications = [\"*:*\"], targets = [\"sink\"] },\n\
+         { name = \"reads\", notifications = [\"*:pull\"], targets = [\"sink\"] }]\n",
+    )
+    .unwrap();
+    let payload = fixture_path("distribution/v2.manifest_pull.json");
+    let out = regrelay(&[
+        "simulate",
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("rule 'all' did not match: pull of")
+            && report.contains("'*' covers every action but pull")
+            && report.contains("add a pattern ending in ':pull'"),
+        "{report}"
+    );
+    assert!(report.contains("rule 'reads' matched"), "{report}");
+}
+
 struct Serve(Child);
 
 impl Drop for Serve {

@@ -15,6 +15,7 @@ mod ledger; // concurrent duplicates, a kill mid fan-out, a short soak with rest
 mod metrics; // the Prometheus endpoint scraped after known traffic
 mod normalize; // every fixture against its golden normalized output
 mod queued; // queued mode: the serve worker, the 24 h schedule, Azure Storage queues, SQS + Lambda
+mod registry; // a real Distribution registry notifying serve, images pushed with skopeo
 mod rules; // rules as operators write them, on the seed documents' events
 mod security; // trust at the edge: no bypass, no crash from a peer, bounded fan-out and reads
 mod sources; // every inbound source through serve with its real headers; SNS handshake and signatures

@@ -305,7 +305,7 @@ timeout = "2s"
 
 [[rules]]
 name = "everything"
-notifications = ["*:*"]
+notifications = ["*:*", "*:pull"]
 targets = ["sink"]
 "#
     )

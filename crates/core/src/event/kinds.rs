@@ -40,6 +40,28 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action a registry event can have (not [`Action::Notice`], regrelay's own).
+    pub const REGISTRY: [Action; 13] = [
+        Action::Push,
+        Action::Delete,
+        Action::ChartPush,
+        Action::ChartDelete,
+        Action::Pull,
+        Action::Scan,
+        Action::Build,
+        Action::Sync,
+        Action::Sign,
+        Action::DeliveryChain,
+        Action::Replication,
+        Action::Quota,
+        Action::Retention,
+    ];
+
+    /// The registry action with this wire name.
+    pub fn parse(name: &str) -> Option<Action> {
+        Action::REGISTRY.into_iter().find(|a| a.as_str() == name)
+    }
+
     /// The action's wire name (`push`, `chart_delete`, …).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -76,8 +76,13 @@ impl Condition {
                 if patterns.iter().any(|p| p.matches(subject.event)) {
                     Ok(())
                 } else {
+                    let hint = if patterns.iter().any(|p| p.skips_pull(subject.event)) {
+                        "; '*' covers every action but pull (a registry reports every manifest read): add a pattern ending in ':pull' to receive pulls"
+                    } else {
+                        ""
+                    };
                     Err(format!(
-                        "{} matches no notification pattern ({})",
+                        "{} matches no notification pattern ({}){hint}",
                         describe(subject.event),
                         patterns
                             .iter()

@@ -24,9 +24,15 @@ pub struct Pattern {
 /// The action section of a pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ActionFilter {
+    /// `*`: every action but `pull` (a registry reports every manifest read; ask for those
+    /// with `:pull`).
     Any,
+    /// `push`: image and chart pushes.
     Push,
+    /// `delete`: image and chart deletes.
     Delete,
+    /// Any other action by its name (`pull`, `scan`, `chart_push`, …): exactly that one.
+    Exact(Action),
 }
 
 impl Pattern {
@@ -39,11 +45,16 @@ impl Pattern {
             "*" => ActionFilter::Any,
             "push" => ActionFilter::Push,
             "delete" => ActionFilter::Delete,
-            other => {
-                return Err(format!(
-                    "'{text}': action '{other}' is not push, delete or *"
-                ));
-            }
+            other => match Action::parse(other) {
+                Some(action) => ActionFilter::Exact(action),
+                None => {
+                    let names: Vec<&str> = Action::REGISTRY.iter().map(|a| a.as_str()).collect();
+                    return Err(format!(
+                        "'{text}': action '{other}' is not *, {}",
+                        names.join(", ")
+                    ));
+                }
+            },
         };
         let (name_tag, digest) = match artifact.split_once('@') {
             Some((name_tag, digest)) => (name_tag, Some(digest)),
@@ -74,6 +85,17 @@ impl Pattern {
         &self.text
     }
 
+    /// Whether the pattern would match `event` but for `*` leaving pulls out (for explanations).
+    pub fn skips_pull(&self, event: &RegistryEvent) -> bool {
+        self.action == ActionFilter::Any
+            && event.action == Action::Pull
+            && self
+                .name
+                .matches(event.repository.as_deref().unwrap_or_default())
+            && section_matches(self.tag.as_ref(), event.tag.as_deref())
+            && section_matches(self.digest.as_ref(), event.digest.as_deref())
+    }
+
     /// Whether the event falls under this pattern.
     pub fn matches(&self, event: &RegistryEvent) -> bool {
         self.action_matches(event.action)
@@ -86,7 +108,8 @@ impl Pattern {
 
     fn action_matches(&self, action: Action) -> bool {
         match self.action {
-            ActionFilter::Any => true,
+            ActionFilter::Any => !matches!(action, Action::Pull | Action::Notice),
+            ActionFilter::Exact(wanted) => action == wanted,
             ActionFilter::Push => matches!(action, Action::Push | Action::ChartPush),
             ActionFilter::Delete => matches!(action, Action::Delete | Action::ChartDelete),
         }

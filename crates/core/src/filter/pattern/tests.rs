@@ -205,11 +205,47 @@ fn chart_actions_count_as_push_and_delete() {
     );
 }
 
+/// `*` covers every action but pull; any action may be named, and then only it matches.
+#[test]
+fn star_leaves_out_pulls_and_actions_can_be_named() {
+    check(
+        "*:*",
+        &[
+            (event(Action::Pull, "repo", Some("v1"), Some(D)), false),
+            (event(Action::Scan, "repo", Some("v1"), Some(D)), true),
+            (event(Action::Replication, "repo", None, None), true),
+        ],
+    );
+    check(
+        "repo:pull",
+        &[
+            (event(Action::Pull, "repo", Some("v1"), Some(D)), true),
+            (event(Action::Push, "repo", Some("v1"), Some(D)), false),
+        ],
+    );
+    check(
+        "*:chart_push",
+        &[
+            (
+                event(Action::ChartPush, "repo", Some("c-1.0.0.tgz"), Some(D)),
+                true,
+            ),
+            (event(Action::Push, "repo", Some("v1"), Some(D)), false),
+        ],
+    );
+    let star = Pattern::parse("team/*:*").unwrap();
+    assert!(star.skips_pull(&event(Action::Pull, "team/app", Some("v1"), Some(D))));
+    assert!(!star.skips_pull(&event(Action::Pull, "other/app", Some("v1"), Some(D))));
+}
+
 #[test]
 fn bad_patterns_say_why() {
     for (text, needle) in [
         ("hello-world", "no ':action'"),
-        ("hello-world:pull", "not push, delete or *"),
+        (
+            "hello-world:pulled",
+            "action 'pulled' is not *, push, delete",
+        ),
         (":push", "name section is empty"),
         ("a@:push", "digest section is empty"),
     ] {
