@@ -82,6 +82,26 @@ pub struct RegistryEvent {
     pub scan: Option<ScanSummary>,
     /// Event Grid `dataVersion` (2.0 for connected-registry events).
     pub data_version: Option<String>,
+    /// One push of a multi-platform image (coalesced): its platform manifests. Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<Platform>,
+    /// One push (coalesced): the digests of its attestation manifests (provenance, SBOM).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attestations: Vec<String>,
+}
+
+/// One platform manifest of a multi-platform push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Platform {
+    /// Operating system (`linux`), when known (from the index, with registry enrichment).
+    pub os: Option<String>,
+    /// CPU architecture (`amd64`, `arm64`), when known.
+    pub architecture: Option<String>,
+    /// Architecture variant (`v7`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// The platform manifest's digest.
+    pub digest: String,
 }
 
 impl RegistryEvent {
@@ -122,6 +142,8 @@ impl RegistryEvent {
             account: None,
             scan: None,
             data_version: None,
+            platforms: Vec::new(),
+            attestations: Vec::new(),
         }
     }
 }

@@ -51,9 +51,10 @@ pub(crate) mod verify;
 
 pub use common::{Attempt, AttemptClass, ConfigError, Env, ProcessEnv, Secret};
 pub use config::{Config, DeliveryMode};
+pub use deliver::coalesce::{CoalescePolicy, plan as coalesce_plan};
 pub use deliver::work::Worked;
 pub use dispatch::Target;
-pub use event::{Action, RegistryEvent, RegistryKind, Schema};
+pub use event::{Action, Platform, RegistryEvent, RegistryKind, Schema};
 pub use filter::Decision;
 pub use normalize::Classified;
 pub use pipeline::{Pipeline, PipelineError, RedriveError, RedriveReport};
@@ -63,8 +64,8 @@ pub use reply::{InboundRequest, Rejection, Reply};
 pub use schema::Format;
 pub use store::config::{AwsCredentials, StoreConfig};
 pub use store::{
-    DeliveryState, EventRecord, EventSummary, HealthState, ListFilter, PairState, Reception,
-    ReceptionKind, Store, StoreError, TargetHealth, Trace, now_millis,
+    Coalescing, DeliveryState, EventRecord, EventSummary, FoldedManifest, HealthState, ListFilter,
+    PairState, Reception, ReceptionKind, Store, StoreError, TargetHealth, Trace, now_millis,
 };
 
 /// Internals that the integration tests, benchmarks and fuzz targets exercise directly: parsers,

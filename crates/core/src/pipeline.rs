@@ -95,6 +95,7 @@ impl Pipeline {
             queue.map(Arc::new),
             config.schedule.clone(),
             config.pause.clone(),
+            config.coalesce,
         );
         let inner = Inner {
             config,

@@ -48,6 +48,7 @@ pub(super) fn record(
         decisions: vec![],
         targets: vec!["t".into()],
         reception_id: reception.into(),
+        coalescing: None,
     }
 }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use regrelay_core::Pipeline;
-use regrelay_core::{DeliveryState, ListFilter, Trace};
+use regrelay_core::{Coalescing, DeliveryState, ListFilter, Trace};
 
 /// `events` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -184,6 +184,74 @@ fn pair_state(trace: &Trace, pair: &regrelay_core::PairState) -> String {
     }
 }
 
+/// What coalescing did with the event: held it for its push's index (its pairs then say
+/// folded or delivered), or made it the one event of a push, with the manifests it folded.
+fn coalescing(out: &mut String, trace: &Trace) {
+    match &trace.record.coalescing {
+        Some(Coalescing::Held { until, prompt }) => {
+            let folded = trace.pairs.iter().find_map(|p| {
+                (p.state == DeliveryState::Folded).then_some(p.reason.as_deref().unwrap_or(""))
+            });
+            let outcome = match folded {
+                Some(reason) => reason.to_owned(),
+                None if trace
+                    .pairs
+                    .iter()
+                    .any(|p| p.state == DeliveryState::Pending) =>
+                {
+                    "still held".to_owned()
+                }
+                None => "no index came: delivered alone".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "  coalescing  a tagless manifest of a push, held until {until} for its index: {outcome}"
+            );
+            if !prompt.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "              sent at once to {} (rules with coalesce = false)",
+                    prompt.join(", ")
+                );
+            }
+        }
+        Some(Coalescing::Push { folded }) => {
+            let _ = writeln!(
+                out,
+                "  coalescing  the event of one push: folded {} manifest(s)",
+                folded.len()
+            );
+            for f in folded {
+                let _ = writeln!(
+                    out,
+                    "              {}  {}  {}",
+                    f.id,
+                    f.digest.as_deref().unwrap_or("-"),
+                    f.media_type.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        None => {}
+    }
+    for p in &trace.record.event.platforms {
+        let name = [
+            p.os.as_deref(),
+            p.architecture.as_deref(),
+            p.variant.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("/");
+        let name = if name.is_empty() {
+            "platform ?".to_owned()
+        } else {
+            name
+        };
+        let _ = writeln!(out, "  platform    {name}  {}", p.digest);
+    }
+}
+
 /// A readable trace.
 pub fn render(trace: &Trace) -> String {
     let mut out = String::new();
@@ -212,6 +280,7 @@ pub fn render(trace: &Trace) -> String {
     if let Some(cr) = &event.connected_registry {
         let _ = writeln!(out, "  connected   {cr}");
     }
+    coalescing(&mut out, trace);
     let _ = writeln!(out, "reception");
     for r in &trace.receptions {
         let _ = writeln!(

@@ -58,6 +58,7 @@ pub fn simulate(args: &Args) -> anyhow::Result<String> {
         }
         Offline::Bodies { bodies, .. } => bodies,
     };
+    let mut all = Vec::new();
     for decoded in bodies {
         for entry in &decoded.entries {
             if !matches!(entry.classified, Classified::Registry(_)) && !args.json {
@@ -68,9 +69,21 @@ pub fn simulate(args: &Args) -> anyhow::Result<String> {
                 )?;
             }
         }
-        for routed in route::route(&config.rules, decoded) {
-            report(&mut out, args.json, &routed, &config.targets)?;
-        }
+        all.extend(route::route(&config.rules, decoded));
+    }
+    let events: Vec<_> = all
+        .iter()
+        .filter(|r| !r.targets.is_empty())
+        .map(|r| r.event.clone())
+        .collect();
+    let mut plans = regrelay_core::coalesce_plan(&events, &config.coalesce).into_iter();
+    for routed in &all {
+        let plan = if routed.targets.is_empty() {
+            String::new()
+        } else {
+            plans.next().unwrap_or_default()
+        };
+        report(&mut out, args.json, routed, &plan, &config.targets)?;
     }
     Ok(out)
 }
@@ -80,12 +93,14 @@ fn report(
     out: &mut String,
     json: bool,
     routed: &Routed,
+    coalescing: &str,
     targets: &[regrelay_core::Target],
 ) -> anyhow::Result<()> {
     let event = &routed.event;
     let target_names = routed.target_names(targets);
     if json {
-        let line = json!({ "event": event, "rules": routed.decisions, "targets": target_names });
+        let coalescing = (!coalescing.is_empty()).then_some(coalescing);
+        let line = json!({ "event": event, "rules": routed.decisions, "targets": target_names, "coalescing": coalescing });
         writeln!(out, "{line}")?;
         return Ok(());
     }
@@ -109,5 +124,8 @@ fn report(
         target_names.join(", ")
     };
     writeln!(out, "  -> targets: {targets}")?;
+    if !coalescing.is_empty() {
+        writeln!(out, "  {coalescing}")?;
+    }
     Ok(())
 }

@@ -49,6 +49,8 @@ pub struct Config {
     pub schedule: Schedule,
     /// When failing targets pause, how they are probed, who is told.
     pub pause: crate::deliver::health::PausePolicy,
+    /// One event per image push.
+    pub coalesce: crate::deliver::coalesce::CoalescePolicy,
     /// `[queue]` as written.
     pub queue: QueueChoice,
     /// Limits of the long-running HTTP servers.
@@ -212,6 +214,7 @@ impl RawConfig {
         let schedule = self.delivery.build_schedule()?;
         let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
         let pause = self.delivery.build_pause(&names)?;
+        let coalesce = self.coalesce.build()?;
         let queue = self.queue.build(env)?;
         let server = self.server.build()?;
         Ok(Config {
@@ -225,6 +228,7 @@ impl RawConfig {
             delivery,
             schedule,
             pause,
+            coalesce,
             queue,
         })
     }

@@ -29,6 +29,9 @@ pub struct RawConfig {
     /// `[queue]`: where queued deliveries wait.
     #[serde(default)]
     pub queue: RawQueue,
+    /// `[coalesce]`: one event per image push.
+    #[serde(default)]
+    pub coalesce: crate::deliver::coalesce::config::RawCoalesce,
     /// `[[targets]]`: where events can go.
     #[serde(default)]
     pub targets: Vec<RawTarget>,

@@ -77,7 +77,7 @@ fn errors_name_the_key() {
             "used twice",
         ),
         (
-            "[[rules]]\nname='r'\nnotifications=['x:pull']\ntargets=[]",
+            "[[rules]]\nname='r'\nnotifications=['x:pulled']\ntargets=[]",
             "rules[0].notifications[0]",
         ),
         (

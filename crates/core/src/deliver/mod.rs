@@ -8,8 +8,10 @@
 //! every attempt is recorded, fenced by the claim's token so a late write of an expired claim
 //! cannot overwrite a newer result. What is left is reported to the sender.
 
+pub mod coalesce;
 pub mod config;
 pub mod health;
+mod inline;
 mod pause;
 pub mod poll;
 mod schedule;
@@ -20,8 +22,6 @@ pub mod worker;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use futures_util::{StreamExt, stream};
 
 use crate::common::{Attempt, AttemptClass};
 use crate::deliver::config::{DeliveryPolicy, Schedule};
@@ -58,6 +58,10 @@ impl PairOutcome {
     pub fn is_dead(&self) -> bool {
         self.state == DeliveryState::DeadLettered
     }
+    /// Held for its push's index (coalescing): delivered or folded when the window ends.
+    pub fn is_held(&self) -> bool {
+        self.state == DeliveryState::Pending
+    }
     /// May still succeed when the sender retries.
     pub fn is_retrying(&self) -> bool {
         self.state == DeliveryState::FailedRetrying
@@ -82,6 +86,8 @@ pub struct Deliverer {
     pub(crate) wake: tokio::sync::Notify,
     /// Which targets are paused, and the announcements of changes.
     health: health::Health,
+    /// One event per push.
+    coalesce: coalesce::CoalescePolicy,
 }
 
 impl Deliverer {
@@ -94,6 +100,7 @@ impl Deliverer {
         queue: Option<Arc<WorkQueue>>,
         schedule: Schedule,
         pause: health::PausePolicy,
+        coalesce: coalesce::CoalescePolicy,
     ) -> Self {
         let target_slots = targets
             .iter()
@@ -118,6 +125,7 @@ impl Deliverer {
             schedule,
             wake: tokio::sync::Notify::new(),
             health: health::Health::new(pause),
+            coalesce,
         }
     }
 
@@ -142,33 +150,6 @@ impl Deliverer {
         &self.dispatcher
     }
 
-    /// Records each routed event of `reception` in history, then delivers every pair
-    /// concurrently (at most `delivery.concurrency` at once). Returns the events' ids, in order,
-    /// and one outcome per pair.
-    pub async fn deliver(
-        &self,
-        routed: Vec<Routed>,
-        reception: &Reception,
-    ) -> (Vec<String>, Vec<PairOutcome>) {
-        let event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
-        let (records, deliverable) = self.split_records(routed, reception);
-        if let Err(error) = self.store.record_events(records).await {
-            tracing::error!(%error, "Could not record the events in history.");
-        }
-        let deadline = self.retry.deadline();
-        let mut pending = Vec::new();
-        for r in &deliverable {
-            for &t in &r.targets {
-                pending.push(self.deliver_pair(r, &self.targets[t], deadline));
-            }
-        }
-        let outcomes = stream::iter(pending)
-            .buffer_unordered(self.policy.concurrency)
-            .collect()
-            .await;
-        (event_ids, outcomes)
-    }
-
     /// The history records of `routed`, and the routed events that have targets: an event
     /// without targets moves into its record whole; one with targets is copied, as delivery
     /// still needs it.
@@ -188,6 +169,7 @@ impl Deliverer {
                     decisions: r.decisions,
                     targets: Vec::new(),
                     reception_id: reception.id.clone(),
+                    coalescing: None,
                 });
             } else {
                 records.push(self.event_record(&r, reception));
@@ -210,6 +192,7 @@ impl Deliverer {
                 .map(str::to_owned)
                 .collect(),
             reception_id: reception.id.clone(),
+            coalescing: None,
         }
     }
 
@@ -254,6 +237,7 @@ impl Deliverer {
             raw: raw.to_owned(),
             decisions: Vec::new(),
             targets: Vec::new(),
+            prompt: Vec::new(),
         };
         self.attempt_until_settled(&routed, target, previous, deadline, fence)
             .await

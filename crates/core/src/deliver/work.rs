@@ -16,7 +16,7 @@ use crate::common::AttemptClass;
 use crate::dispatch::{Delivery, Target};
 use crate::queue::WorkItem;
 use crate::route::Routed;
-use crate::store::{Claim, DeliveryState, Lease, Reception, StoreError};
+use crate::store::{Claim, Coalescing, DeliveryState, Lease, Reception, StoreError};
 
 /// How long a DingTalk event folded into a digest holds its worker: about one digest's linger.
 /// Past it the pair is rescheduled, and its next attempt finds the digest's result, so the
@@ -63,7 +63,7 @@ impl Deliverer {
     /// was written is harmless to write again.
     pub async fn enqueue(
         &self,
-        routed: Vec<Routed>,
+        mut routed: Vec<Routed>,
         reception: &Reception,
     ) -> Result<(Vec<String>, usize), StoreError> {
         let Some(queue) = &self.queue else {
@@ -71,14 +71,27 @@ impl Deliverer {
         };
         let now = self.now_millis();
         let event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
-        let (records, deliverable) = self.split_records(routed, reception);
-        self.store.record_events(records).await?;
+        let marks = self.marks(&mut routed, now).await;
+        let (mut records, _) = self.split_records(routed, reception);
+        for (record, mark) in records.iter_mut().zip(marks) {
+            record.coalescing = mark;
+        }
         let mut items = Vec::new();
-        for r in &deliverable {
-            for &t in &r.targets {
-                items.push(WorkItem::first(&r.event.id, &self.targets[t].name, now));
+        for record in &records {
+            for target in &record.targets {
+                let mut item = WorkItem::first(&record.event.id, target, now);
+                if held_for(record, target) {
+                    item.due_ms = self.window_end(now);
+                }
+                items.push(item);
             }
         }
+        let held: Vec<_> = records
+            .iter()
+            .filter(|r| matches!(r.coalescing, Some(Coalescing::Held { .. })))
+            .cloned()
+            .collect();
+        self.store.record_events(records).await?;
         if items.is_empty() {
             return Ok((event_ids, 0));
         }
@@ -86,7 +99,17 @@ impl Deliverer {
         if queue.is_local() {
             self.wake.notify_one();
         }
+        self.fold_late_members(&held, now).await;
         Ok((event_ids, items.len()))
+    }
+
+    /// Held members (`records`) whose index already went out (it arrived first) are folded now.
+    pub(crate) async fn fold_late_members(&self, records: &[crate::store::EventRecord], now: i64) {
+        for record in records {
+            if let Err(error) = self.fold_late(record, now).await {
+                tracing::warn!(%error, event_id = %record.event.id, "Could not look for the push's index; the manifest is delivered alone after the window.");
+            }
+        }
     }
 
     /// Runs one work item: at most one attempt. `Ok` means the item is finished or put back;
@@ -133,6 +156,7 @@ impl Deliverer {
                 pair.state,
                 DeliveryState::Delivered
                     | DeliveryState::SkippedDuplicate
+                    | DeliveryState::Folded
                     | DeliveryState::DeadLettered
             );
             if settled || pair.attempts > item.attempts {
@@ -316,6 +340,15 @@ impl Deliverer {
             return local.now_millis();
         }
         crate::store::now_millis()
+    }
+}
+
+/// Whether `record`'s pair with `target` waits for coalescing (a held member, and a target
+/// that no opted-out rule chose).
+pub(crate) fn held_for(record: &crate::store::EventRecord, target: &str) -> bool {
+    match &record.coalescing {
+        Some(Coalescing::Held { prompt, .. }) => !prompt.iter().any(|t| t == target),
+        _ => false,
     }
 }
 

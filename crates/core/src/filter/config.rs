@@ -19,6 +19,9 @@ use crate::filter::{
 pub struct RawRule {
     /// Rule name (unique).
     pub name: String,
+    /// Whether this rule's targets get one event per push (default true): false sends them
+    /// every manifest as the registry reports it, at once.
+    pub coalesce: Option<bool>,
     /// Connected-registry notification patterns (`artifact:action`); any one must match.
     pub notifications: Option<Vec<String>>,
     /// Event types to include (full or short ACR names, Alibaba `cr:Artifact:*` types, or `All`).
@@ -144,6 +147,7 @@ impl RawRule {
         }
         Ok(Rule {
             name: self.name.clone(),
+            coalesce: self.coalesce.unwrap_or(true),
             conditions,
             targets: self.target_indexes(key, targets)?,
         })

@@ -143,6 +143,8 @@ pub struct Rule {
     pub conditions: Vec<Condition>,
     /// Indexes into the config's target list.
     pub targets: Vec<usize>,
+    /// Whether its targets get one event per push (coalescing), or every manifest at once.
+    pub coalesce: bool,
 }
 
 impl Rule {

@@ -115,5 +115,7 @@ pub(super) fn registry_event(
         }),
         location: owned(&data.location),
         data_version: owned(&wire.data_version),
+        platforms: Vec::new(),
+        attestations: Vec::new(),
     }
 }

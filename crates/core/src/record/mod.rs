@@ -180,6 +180,7 @@ fn summarize(events: usize, ignored: usize, outcomes: &[PairOutcome]) -> Reply {
         "delivered": count(PairOutcome::is_delivered),
         "already_delivered": count(PairOutcome::is_duplicate),
         "dead_lettered": count(PairOutcome::is_dead),
+        "held": count(PairOutcome::is_held),
         "failed": retrying,
     });
     if retrying.is_empty() {

@@ -20,6 +20,8 @@ pub struct Routed {
     pub decisions: Vec<Decision>,
     /// Indexes into the configured targets, each once.
     pub targets: Vec<usize>,
+    /// Of `targets`, those a rule that opted out of coalescing sends to (every manifest, at once).
+    pub prompt: Vec<usize>,
 }
 
 impl Routed {
@@ -35,6 +37,14 @@ impl Routed {
 /// Routes one event.
 pub fn route_one(rules: &[Rule], event: RegistryEvent, raw: String) -> Routed {
     let (decisions, targets) = filter::decide(rules, &Subject::new(&event, &raw));
+    let mut prompt: Vec<usize> = rules
+        .iter()
+        .zip(&decisions)
+        .filter(|(rule, decision)| decision.matched && !rule.coalesce)
+        .flat_map(|(rule, _)| rule.targets.iter().copied())
+        .collect();
+    prompt.sort_unstable();
+    prompt.dedup();
     crate::metrics::received(event.schema.as_str());
     for decision in decisions.iter().filter(|d| d.matched) {
         crate::metrics::matched(&decision.name);
@@ -45,6 +55,7 @@ pub fn route_one(rules: &[Rule], event: RegistryEvent, raw: String) -> Routed {
         raw,
         decisions,
         targets,
+        prompt,
     }
 }
 

@@ -22,8 +22,8 @@ pub mod slots;
 pub mod sqlite;
 
 pub use model::{
-    DeliveryState, EventRecord, EventSummary, HealthState, ListFilter, PairState, Reception,
-    ReceptionKind, TargetHealth, Trace,
+    Coalescing, DeliveryState, EventRecord, EventSummary, FoldedManifest, HealthState, ListFilter,
+    PairState, Reception, ReceptionKind, TargetHealth, Trace,
 };
 
 use crate::common::Attempt;
@@ -329,7 +329,7 @@ pub(crate) fn decide_claim(
         Some(p)
             if matches!(
                 p.state,
-                DeliveryState::Delivered | DeliveryState::SkippedDuplicate
+                DeliveryState::Delivered | DeliveryState::SkippedDuplicate | DeliveryState::Folded
             ) =>
         {
             Some(Claim::Delivered)

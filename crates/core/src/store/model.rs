@@ -78,6 +78,40 @@ pub struct EventRecord {
     pub targets: Vec<String>,
     /// The reception that first carried it.
     pub reception_id: String,
+    /// Coalescing: held for its push's index, or the event of a push that folded manifests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coalescing: Option<Coalescing>,
+}
+
+/// How coalescing treated an event (written once, with the record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Coalescing {
+    /// A tagless manifest of a push, held until `until` (RFC 3339) for the push's index; its
+    /// pairs then say whether it was folded into that event or released alone.
+    Held {
+        /// End of the window.
+        until: String,
+        /// Targets of rules that opted out of coalescing: sent at once, never folded.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        prompt: Vec<String>,
+    },
+    /// The event of one push (its index): the manifests folded into it.
+    Push {
+        /// The manifests' events, in arrival order.
+        folded: Vec<FoldedManifest>,
+    },
+}
+
+/// A manifest event folded into its push's event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoldedManifest {
+    /// Its event id.
+    pub id: String,
+    /// Its digest.
+    pub digest: Option<String>,
+    /// Its media type.
+    pub media_type: Option<String>,
 }
 
 /// Where an (event, target) pair stands.
@@ -94,6 +128,8 @@ pub enum DeliveryState {
     DeadLettered,
     /// A repeat of an already delivered pair, not sent again.
     SkippedDuplicate,
+    /// A manifest folded into its push's event (coalescing); the reason names that event.
+    Folded,
 }
 
 impl DeliveryState {
@@ -105,6 +141,7 @@ impl DeliveryState {
             DeliveryState::FailedRetrying => "failed_retrying",
             DeliveryState::DeadLettered => "dead_lettered",
             DeliveryState::SkippedDuplicate => "skipped_duplicate",
+            DeliveryState::Folded => "folded",
         }
     }
 
@@ -120,6 +157,7 @@ impl DeliveryState {
             Self::FailedRetrying,
             Self::DeadLettered,
             Self::SkippedDuplicate,
+            Self::Folded,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
@@ -234,12 +272,13 @@ impl ListFilter {
 
 /// The overall state of an event from its pairs: the least finished one wins.
 pub fn overall_state(pairs: &[PairState]) -> String {
-    const ORDER: [DeliveryState; 5] = [
+    const ORDER: [DeliveryState; 6] = [
         DeliveryState::FailedRetrying,
         DeliveryState::Pending,
         DeliveryState::DeadLettered,
         DeliveryState::Delivered,
         DeliveryState::SkippedDuplicate,
+        DeliveryState::Folded,
     ];
     ORDER
         .iter()

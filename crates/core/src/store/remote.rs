@@ -163,6 +163,7 @@ mod tests {
             decisions: vec![],
             targets: vec![],
             reception_id: "r".into(),
+            coalescing: None,
         };
         let (json, cut) = fit_record(&record, 4_000, str::len).unwrap();
         assert!(cut && json.len() <= 4_000, "{}", json.len());

@@ -17,6 +17,7 @@ fn record(id: &str) -> EventRecord {
         decisions: vec![],
         targets: vec!["t".into()],
         reception_id: "rcv-1".into(),
+        coalescing: None,
     }
 }
 

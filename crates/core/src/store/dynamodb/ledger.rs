@@ -24,7 +24,7 @@ impl DynamoDbStore {
             event_id,
             &sk,
             "SET #ls = :until, #st = if_not_exists(#st, :pending), #at = if_not_exists(#at, :zero), #ex = if_not_exists(#ex, :exp) \
-             IF attribute_not_exists(pk) OR (#st <> :delivered AND #st <> :skipped AND #st <> :dead \
+             IF attribute_not_exists(pk) OR (#st <> :delivered AND #st <> :skipped AND #st <> :dead AND #st <> :folded \
              AND (attribute_not_exists(#ls) OR #ls <= :now))",
             vec![
                 (":until", n(until)),
@@ -33,6 +33,7 @@ impl DynamoDbStore {
                 (":delivered", s(DeliveryState::Delivered.as_str())),
                 (":skipped", s(DeliveryState::SkippedDuplicate.as_str())),
                 (":dead", s(DeliveryState::DeadLettered.as_str())),
+                (":folded", s(DeliveryState::Folded.as_str())),
                 (":zero", n(0)),
                 (":exp", n(self.expiry_from_now())),
             ],
