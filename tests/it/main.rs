@@ -5,7 +5,8 @@
 
 mod azure; // the regrelay-azure binary spoken to exactly as the Functions host does
 mod budget; // the DingTalk budget shared by two apps through one store; kept payloads
-mod cli; // the regrelay binary: normalize, simulate, serve + events show
+mod cli;
+mod coalesce; // one event per image push: ACR, ECR, Harbor sequences, out of order, restarts, inline // the regrelay binary: normalize, simulate, serve + events show
 mod config; // every shipped config and the issues' examples load as written
 mod console; // the trace console in headless Chromium: list, filter, detail, redrive
 mod delivery; // fan-out over real HTTP: ledger, retries, dead letters, replies to senders

@@ -21,7 +21,7 @@ use std::time::Duration;
 pub use config::CoalescePolicy;
 
 use super::Deliverer;
-use crate::event::{Action, Platform, RegistryEvent};
+use crate::event::{Action, Platform, RegistryEvent, RegistryKind};
 use crate::route::Routed;
 use crate::store::{
     Claim, Coalescing, DeliveryState, EventRecord, FoldedManifest, ListFilter, StoreError,
@@ -51,17 +51,21 @@ pub enum Role {
     Alone,
 }
 
-/// The event's role.
+/// The event's role: by media type where the sender gives one (an index, or a tagless image
+/// manifest), else by tag (Harbor and some ECR events carry no media type).
 pub fn role(event: &RegistryEvent) -> Role {
     if event.action != Action::Push {
         return Role::Alone;
     }
     let media = event.media_type.as_deref().map(str::to_ascii_lowercase);
+    let tagless = event.tag.is_none() && event.digest.is_some();
     match media.as_deref() {
         Some(m) if INDEX_TYPES.contains(&m) => Role::Index,
-        Some(m) if MANIFEST_TYPES.contains(&m) && event.tag.is_none() && event.digest.is_some() => {
-            Role::Member
-        }
+        Some(m) if MANIFEST_TYPES.contains(&m) && tagless => Role::Member,
+        // Senders that give no media type (Harbor, some ECR events): a tagless push by digest
+        // is a member; a tagged Harbor push is what its manifests were pushed for.
+        None if tagless => Role::Member,
+        None if event.registry_kind == RegistryKind::Harbor && event.tag.is_some() => Role::Index,
         _ => Role::Alone,
     }
 }

@@ -38,9 +38,27 @@ fn roles_follow_the_media_type_and_the_tag() {
         "an index pushed by digest too"
     );
     assert_eq!(
-        role(&push("e", None, None, "r")),
+        role(&push(
+            "e",
+            Some("application/vnd.cncf.helm.config.v1+json"),
+            None,
+            "r"
+        )),
         Role::Alone,
-        "an unknown media type is not held"
+        "other artifacts are not held"
+    );
+    assert_eq!(
+        role(&push("e", None, None, "r")),
+        Role::Member,
+        "no media type: by tag"
+    );
+    let mut harbor = push("h", None, Some("v1"), "r");
+    assert_eq!(role(&harbor), Role::Alone);
+    harbor.registry_kind = RegistryKind::Harbor;
+    assert_eq!(
+        role(&harbor),
+        Role::Index,
+        "a tagged Harbor push folds its tagless manifests"
     );
     let mut delete = push("f", Some(OCI_MANIFEST), None, "r");
     delete.action = Action::Delete;
