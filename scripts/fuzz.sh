@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TARGETS=(inbound signatures certificates config filters templates queue console)
+TARGETS=(inbound signatures certificates config filters templates queue console registry)
 mode="${1:-smoke}"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -28,7 +28,7 @@ fi
 seed() {
   local corpus=fuzz/corpus
   rm -rf "$corpus/seeds"
-  mkdir -p "$corpus"/{inbound,signatures,certificates,config,filters,templates,queue,console}
+  mkdir -p "$corpus"/{inbound,signatures,certificates,config,filters,templates,queue,console,registry}
   local i=0 f
   # inbound: every fixture behind each header-shape byte the target knows.
   for f in tests/fixtures/*/*.json; do
@@ -72,6 +72,9 @@ seed() {
   local query='repository=team%2Fapp&tag=v1&registry=acr&target=hook&state=scheduled&since=2026-12-05T09:00:00%2B01:00&until=2026-12-06T00:00:00Z&limit=50'
   { printf "\\x$(printf '%02x' ${#query})"; printf '%s' "$query"; printf '%s' '{"target":"hook"}'; } > "$corpus/console/query"
   { printf '\x00'; printf '%s' '{"target":null}'; } > "$corpus/console/body"
+  # registry: even first byte = a WWW-Authenticate challenge, odd = an image index.
+  { printf '\x00'; printf '%s' 'Bearer realm="https://auth.example/token",service="registry",scope="repository:team/app:pull"'; } > "$corpus/registry/challenge"
+  { printf '\x01'; printf '%s' '{"schemaVersion":2,"manifests":[{"digest":"sha256:a","platform":{"os":"linux","architecture":"amd64"}},{"digest":"sha256:b","platform":{"os":"unknown","architecture":"unknown"},"annotations":{"vnd.docker.reference.type":"attestation-manifest"}}]}'; } > "$corpus/registry/index"
 }
 
 run() {

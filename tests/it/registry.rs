@@ -10,7 +10,7 @@ use regrelay_tests::process::ServeProcess;
 use regrelay_tests::registry::{Layout, Registry};
 use serde_json::Value;
 
-fn config(dir: &std::path::Path, hook: &str) -> std::path::PathBuf {
+fn config(dir: &std::path::Path, hook: &str, registry: &str) -> std::path::PathBuf {
     let path = dir.join("registry.toml");
     std::fs::write(
         &path,
@@ -21,6 +21,11 @@ rules = [{{ name = "all", notifications = ["*:*"], targets = ["hook"] }}]
 
 [inbound]
 secret = "from-registry"
+read_secret = "reader"
+
+[[registries]]
+host = "{registry}"
+url = "http://{registry}"
 
 [store]
 kind = "sqlite"
@@ -92,8 +97,9 @@ fn summary(event: &Value) -> Summary {
 async fn pushes_and_deletes_from_a_real_registry() {
     let hook = Receiver::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let server = ServeProcess::start(config(dir.path(), &hook.url("/hook"))).await;
-    let Some(registry) = Registry::start(&server.url(), "from-registry").await else {
+    let host = format!("127.0.0.1:{}", regrelay_tests::free_port());
+    let server = ServeProcess::start(config(dir.path(), &hook.url("/hook"), &host)).await;
+    let Some(registry) = Registry::start_at(host, &server.url(), "from-registry").await else {
         return;
     };
     let mut layout = Layout::new(registry.scratch("layout"));
@@ -124,21 +130,53 @@ async fn pushes_and_deletes_from_a_real_registry() {
         pushed["media_type"],
         "application/vnd.oci.image.index.v1+json"
     );
-    let mut folded: Vec<&str> = pushed["platforms"]
+    // Enriched from the registry: the platforms with their os and architecture, and the
+    // provenance attestation apart.
+    let manifests = index["manifests"].as_array().unwrap();
+    let mut platforms: Vec<(String, String)> = pushed["platforms"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| p["digest"].as_str().unwrap())
+        .map(|p| {
+            (
+                p["architecture"].as_str().unwrap().to_owned(),
+                p["digest"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    folded.sort_unstable();
-    let mut referenced: Vec<&str> = index["manifests"]
-        .as_array()
-        .unwrap()
+    platforms.sort();
+    let expected: Vec<(String, String)> = manifests[..2]
         .iter()
-        .map(|m| m["digest"].as_str().unwrap())
+        .map(|m| {
+            (
+                m["platform"]["architecture"].as_str().unwrap().to_owned(),
+                m["digest"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    referenced.sort_unstable();
-    assert_eq!(folded, referenced);
+    assert_eq!(platforms, expected, "{pushed:#}");
+    assert_eq!(
+        pushed["attestations"],
+        serde_json::json!([manifests[2]["digest"]])
+    );
+    let url = format!("{}/{}", server.url(), pushed["id"].as_str().unwrap());
+    let trace: Value = regrelay_tests::client()
+        .get(url)
+        .bearer_auth("reader")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        trace["record"]["coalescing"]["folded"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3,
+        "{trace:#}"
+    );
 
     registry.delete("team/app", "v2");
     let all = settled(&hook, 4).await;
@@ -148,5 +186,145 @@ async fn pushes_and_deletes_from_a_real_registry() {
             ("delete".to_owned(), None, Some(v2)),
             ("delete".to_owned(), Some("v2".to_owned()), None),
         ])
+    );
+}
+
+/// A registry behind a token service (the Distribution token flow, as Docker Hub, ACR and Harbor
+/// run it): the index is read with a token fetched once with the configured credentials; a
+/// registry that cannot be reached leaves a note in the event's trace and the event goes on.
+#[tokio::test]
+async fn enrichment_through_a_token_service_and_when_the_registry_is_down() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let index = serde_json::json!({ "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            { "digest": "sha256:amd", "platform": { "os": "linux", "architecture": "amd64" } },
+            { "digest": "sha256:arm", "platform": { "os": "linux", "architecture": "arm", "variant": "v7" } } ] });
+    let realm = format!("http://{host}/token");
+    let issued = Arc::clone(&tokens);
+    let app = axum::Router::new()
+        .route(
+            "/token",
+            axum::routing::get(move |headers: HeaderMap, query: axum::extract::RawQuery| {
+                let issued = Arc::clone(&issued);
+                async move {
+                    // Basic ci:s3cret, for the pull scope of team/app.
+                    let basic = headers.get("authorization").and_then(|v| v.to_str().ok());
+                    let scope = query.0.unwrap_or_default();
+                    if basic != Some("Basic Y2k6czNjcmV0") || !scope.contains("repository%3Ateam%2Fapp%3Apull") {
+                        return StatusCode::UNAUTHORIZED.into_response();
+                    }
+                    issued.fetch_add(1, Ordering::SeqCst);
+                    (
+                        [("content-type", "application/json")],
+                        serde_json::json!({ "token": "tok-1", "expires_in": 300 }).to_string(),
+                    )
+                        .into_response()
+                }
+            }),
+        )
+        .route(
+            "/v2/team/app/manifests/{reference}",
+            axum::routing::get(move |headers: HeaderMap| {
+                let (index, realm) = (index.clone(), realm.clone());
+                async move {
+                    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer tok-1") {
+                        let challenge = format!(r#"Bearer realm="{realm}",service="fake",scope="repository:team/app:pull""#);
+                        return (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)]).into_response();
+                    }
+                    ([("content-type", "application/json")], index.to_string()).into_response()
+                }
+            }),
+        );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let hook = Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("token.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+targets = [{{ name = "hook", type = "webhook", url = "{hook}" }}]
+rules = [{{ name = "all", notifications = ["*:*"], targets = ["hook"] }}]
+
+[store]
+kind = "memory"
+
+[[registries]]
+host = "{host}"
+url = "http://{host}"
+username = "ci"
+password = "${{env:REGISTRY_PASSWORD}}"
+
+[[registries]]
+host = "127.0.0.1:9"
+url = "http://127.0.0.1:9"
+timeout = "500ms"
+"#,
+            hook = hook.url("/hook"),
+        ),
+    )
+    .unwrap();
+    let server =
+        ServeProcess::start_with_env(path, vec![("REGISTRY_PASSWORD".into(), "s3cret".into())])
+            .await;
+    let index_push = |id: &str, registry: &str| {
+        serde_json::json!([{ "id": id, "topic": "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/demo",
+            "subject": "team/app:v1", "eventType": "Microsoft.ContainerRegistry.ImagePushed", "eventTime": "2026-12-05T08:00:00Z",
+            "dataVersion": "1.0", "metadataVersion": "1",
+            "data": { "id": id, "action": "push", "target": { "mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": format!("sha256:{id}"), "repository": "team/app", "tag": "v1" },
+                "request": { "host": registry } } }])
+    };
+    for (id, registry) in [
+        ("t1", host.as_str()),
+        ("t2", host.as_str()),
+        ("t3", "127.0.0.1:9"),
+    ] {
+        let reply = regrelay_tests::client()
+            .post(server.url())
+            .header("content-type", "application/json")
+            .header("aeg-event-type", "Notification")
+            .body(index_push(id, registry).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200, "{id}");
+    }
+    let got: Vec<Value> = hook.wait_for(3).await.iter().map(|r| r.json()).collect();
+    for id in ["t1", "t2"] {
+        let event = got.iter().find(|e| e["id"] == id).unwrap();
+        assert_eq!(event["platforms"][1]["variant"], "v7", "{event:#}");
+        assert_eq!(event["platforms"][0]["os"], "linux");
+    }
+    assert_eq!(
+        tokens.load(Ordering::SeqCst),
+        1,
+        "one token for both lookups"
+    );
+    let down = got.iter().find(|e| e["id"] == "t3").unwrap();
+    assert!(down.get("platforms").is_none(), "{down:#}");
+    let trace: Value = regrelay_tests::client()
+        .get(format!("{}/t3", server.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let notes = trace["record"]["notes"].to_string();
+    assert!(
+        notes.contains("could not connect to the registry"),
+        "{trace:#}"
     );
 }

@@ -28,6 +28,13 @@ impl Registry {
     /// events filtered out at the registry as the docs recommend; `None` when the package is
     /// not installed (a failure under `REGRELAY_REQUIRE_REGISTRY=1`, as in CI).
     pub async fn start(notify_url: &str, secret: &str) -> Option<Registry> {
+        let host = format!("127.0.0.1:{}", crate::free_port());
+        Self::start_at(host, notify_url, secret).await
+    }
+
+    /// [`Registry::start`] on a given `127.0.0.1:<port>` (when the notified server must know
+    /// the registry's address first).
+    pub async fn start_at(host: String, notify_url: &str, secret: &str) -> Option<Registry> {
         let installed = ["/usr/bin/docker-registry", "/usr/bin/skopeo"]
             .iter()
             .all(|p| Path::new(p).exists());
@@ -42,7 +49,6 @@ impl Registry {
             return None;
         }
         let dir = tempfile::tempdir().expect("registry dir");
-        let host = format!("127.0.0.1:{}", crate::free_port());
         let config = format!(
             "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: {host}\nnotifications:\n  endpoints:\n    - name: regrelay\n      url: {notify_url}\n      headers:\n        Authorization: [Bearer {secret}]\n      timeout: 2s\n      threshold: 5\n      backoff: 200ms\n      ignore:\n        actions: [pull]\n",
             root = dir.path().join("data").display(),

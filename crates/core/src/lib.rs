@@ -28,6 +28,7 @@ pub mod decode;
 pub(crate) mod deliver;
 pub(crate) mod dispatch;
 pub mod emf;
+pub(crate) mod enrich;
 pub(crate) mod event;
 pub(crate) mod filter;
 pub(crate) mod handshake;
@@ -74,6 +75,7 @@ pub mod testing {
     pub use crate::dispatch::mac::hmac_sha256;
     pub use crate::dispatch::message::{Messages, Style, Syntax, View};
     pub use crate::dispatch::{Delivery, Dispatcher};
+    pub use crate::enrich::parse::{Challenge, challenge as parse_challenge, index as parse_index};
     pub use crate::filter::advanced::{AdvancedFilter, OPERATORS};
     pub use crate::filter::{Subject, decide};
     pub use crate::normalize::classify;

@@ -96,7 +96,8 @@ impl Pipeline {
             config.schedule.clone(),
             config.pause.clone(),
             config.coalesce,
-        );
+        )
+        .with_registries(config.registries.clone());
         let inner = Inner {
             config,
             deliverer: Arc::new(deliverer),

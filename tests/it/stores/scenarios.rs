@@ -49,6 +49,7 @@ pub(super) fn record(
         targets: vec!["t".into()],
         reception_id: reception.into(),
         coalescing: None,
+        notes: Vec::new(),
     }
 }
 

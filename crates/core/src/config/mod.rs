@@ -51,6 +51,8 @@ pub struct Config {
     pub pause: crate::deliver::health::PausePolicy,
     /// One event per image push.
     pub coalesce: crate::deliver::coalesce::CoalescePolicy,
+    /// Registries asked about their events (enrichment).
+    pub registries: Vec<crate::enrich::RegistryAccess>,
     /// `[queue]` as written.
     pub queue: QueueChoice,
     /// Limits of the long-running HTTP servers.
@@ -215,6 +217,12 @@ impl RawConfig {
         let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
         let pause = self.delivery.build_pause(&names)?;
         let coalesce = self.coalesce.build()?;
+        let registries = self
+            .registries
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.build(&format!("registries[{i}]"), env))
+            .collect::<Result<Vec<_>, _>>()?;
         let queue = self.queue.build(env)?;
         let server = self.server.build()?;
         Ok(Config {
@@ -229,6 +237,7 @@ impl RawConfig {
             schedule,
             pause,
             coalesce,
+            registries,
             queue,
         })
     }

@@ -29,6 +29,9 @@ pub struct RawConfig {
     /// `[queue]`: where queued deliveries wait.
     #[serde(default)]
     pub queue: RawQueue,
+    /// `[[registries]]`: registries that may be asked about their events (enrichment).
+    #[serde(default)]
+    pub registries: Vec<crate::enrich::RawRegistry>,
     /// `[coalesce]`: one event per image push.
     #[serde(default)]
     pub coalesce: crate::deliver::coalesce::config::RawCoalesce,

@@ -22,9 +22,11 @@ impl Deliverer {
         let now = self.now_millis();
         let event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
         let marks = self.marks(&mut routed, now).await;
+        let notes = self.enrich(&mut routed).await;
         let (mut records, deliverable) = self.split_records(routed, reception);
         let mut held = Vec::new();
-        for (record, mark) in records.iter_mut().zip(marks) {
+        for ((record, mark), notes) in records.iter_mut().zip(marks).zip(notes) {
+            record.notes = notes;
             if matches!(mark, Some(Coalescing::Held { .. })) {
                 held.push(EventRecord {
                     coalescing: mark.clone(),
@@ -100,6 +102,7 @@ impl Deliverer {
             targets: record.targets.clone(),
             reception_id: record.reception_id.clone(),
             coalescing: None,
+            notes: Vec::new(),
         }
     }
 }

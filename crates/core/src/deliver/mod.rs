@@ -10,6 +10,7 @@
 
 pub mod coalesce;
 pub mod config;
+mod enrichment;
 pub mod health;
 mod inline;
 mod pause;
@@ -88,6 +89,8 @@ pub struct Deliverer {
     health: health::Health,
     /// One event per push.
     coalesce: coalesce::CoalescePolicy,
+    /// Registries asked about their events.
+    enricher: crate::enrich::Enricher,
 }
 
 impl Deliverer {
@@ -126,7 +129,15 @@ impl Deliverer {
             wake: tokio::sync::Notify::new(),
             health: health::Health::new(pause),
             coalesce,
+            enricher: crate::enrich::Enricher::default(),
         }
+    }
+
+    /// The same deliverer, asking `registries` about their events (enrichment).
+    #[must_use]
+    pub fn with_registries(mut self, registries: Vec<crate::enrich::RegistryAccess>) -> Self {
+        self.enricher = crate::enrich::Enricher::new(registries);
+        self
     }
 
     /// The queue, in queued mode.
@@ -170,6 +181,7 @@ impl Deliverer {
                     targets: Vec::new(),
                     reception_id: reception.id.clone(),
                     coalescing: None,
+                    notes: Vec::new(),
                 });
             } else {
                 records.push(self.event_record(&r, reception));
@@ -193,6 +205,7 @@ impl Deliverer {
                 .collect(),
             reception_id: reception.id.clone(),
             coalescing: None,
+            notes: Vec::new(),
         }
     }
 

@@ -72,9 +72,11 @@ impl Deliverer {
         let now = self.now_millis();
         let event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
         let marks = self.marks(&mut routed, now).await;
+        let notes = self.enrich(&mut routed).await;
         let (mut records, _) = self.split_records(routed, reception);
-        for (record, mark) in records.iter_mut().zip(marks) {
+        for ((record, mark), notes) in records.iter_mut().zip(marks).zip(notes) {
             record.coalescing = mark;
+            record.notes = notes;
         }
         let mut items = Vec::new();
         for record in &records {

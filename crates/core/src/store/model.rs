@@ -81,6 +81,9 @@ pub struct EventRecord {
     /// Coalescing: held for its push's index, or the event of a push that folded manifests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coalescing: Option<Coalescing>,
+    /// What could not be done for it, in words (a registry lookup that failed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// How coalescing treated an event (written once, with the record).

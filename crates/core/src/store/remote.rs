@@ -164,6 +164,7 @@ mod tests {
             targets: vec![],
             reception_id: "r".into(),
             coalescing: None,
+            notes: Vec::new(),
         };
         let (json, cut) = fit_record(&record, 4_000, str::len).unwrap();
         assert!(cut && json.len() <= 4_000, "{}", json.len());

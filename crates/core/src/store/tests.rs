@@ -18,6 +18,7 @@ fn record(id: &str) -> EventRecord {
         targets: vec!["t".into()],
         reception_id: "rcv-1".into(),
         coalescing: None,
+        notes: Vec::new(),
     }
 }
 

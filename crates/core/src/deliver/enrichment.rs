@@ -1,0 +1,45 @@
+//! The delivery stage's use of [`enrich`](crate::enrich): before events are recorded, a pushed
+//! index gains its platforms and attestations from its registry, and a pushed tag without a
+//! digest its digest — when the registry is configured for it. A failed lookup becomes a note
+//! on the event's record; the event goes on as it came.
+
+use super::Deliverer;
+use super::coalesce::{Role, role};
+use crate::event::Action;
+use crate::route::Routed;
+
+impl Deliverer {
+    /// Enriches each routed event that goes somewhere; returns each event's notes, in order.
+    pub(crate) async fn enrich(&self, routed: &mut [Routed]) -> Vec<Vec<String>> {
+        let mut notes = vec![Vec::new(); routed.len()];
+        for (note, r) in notes.iter_mut().zip(routed.iter_mut()) {
+            if r.targets.is_empty() || r.event.action != Action::Push {
+                continue;
+            }
+            if role(&r.event) == Role::Index
+                && let Some(found) = self.enricher.index(&r.event).await
+            {
+                match found {
+                    Ok(info) => {
+                        r.event.platforms = info.platforms;
+                        r.event.attestations = info.attestations;
+                    }
+                    Err(why) => note.push(format!("platforms not read from the registry: {why}")),
+                }
+            }
+            if r.event.digest.is_none()
+                && r.event.tag.is_some()
+                && let Some(found) = self.enricher.digest(&r.event).await
+            {
+                match found {
+                    Ok(digest) => r.event.digest = Some(digest),
+                    Err(why) => note.push(format!("digest not read from the registry: {why}")),
+                }
+            }
+            for why in note.iter() {
+                tracing::warn!(event_id = %r.event.id, "Enrichment: {why}.");
+            }
+        }
+        notes
+    }
+}

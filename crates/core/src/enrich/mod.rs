@@ -1,0 +1,356 @@
+//! Enrichment from the registry (opt-in per registry, `[[registries]]`): what an event leaves out
+//! is asked of the registry through the OCI Distribution API — the platforms and attestations of
+//! a pushed index, the digest of a pushed tag (Docker Hub sends none). Only configured
+//! registries are contacted (never a URL from the event), with their credentials as registries
+//! want them: none, basic, or a token from the registry's token service (the Distribution token
+//! flow; the realm must be https unless the registry itself is plain http). Each lookup is bounded
+//! by the registry's `timeout` and answers are cached (indexes by digest for good, tags and
+//! tokens briefly). A lookup that fails leaves the fields empty and says why in the event's
+//! notes; it never fails the event or delays it past the timeout.
+
+pub mod config;
+pub mod parse;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+
+pub use config::{RawRegistry, RegistryAccess};
+pub use parse::IndexInfo;
+
+use crate::event::RegistryEvent;
+
+/// Media types asked for when reading an index.
+const INDEX_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json";
+/// Media types asked for when resolving a tag.
+const ANY_MANIFEST: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+/// Largest index read.
+const MAX_INDEX: usize = 1 << 20;
+/// Largest token reply read.
+const MAX_TOKEN: usize = 64 << 10;
+/// Entries each cache keeps before it starts over.
+const CACHE_ENTRIES: usize = 512;
+/// How long a tag's digest is trusted.
+const TAG_TTL: Duration = Duration::from_secs(30);
+
+/// The configured registries and what was learned from them.
+#[derive(Debug, Default)]
+pub struct Enricher {
+    registries: Vec<RegistryAccess>,
+    cache: Mutex<Cache>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    indexes: HashMap<String, IndexInfo>,
+    tags: HashMap<String, (String, Instant)>,
+    tokens: HashMap<String, (String, Instant)>,
+}
+
+impl Enricher {
+    /// An enricher for `registries` (none: it never asks anything).
+    pub fn new(registries: Vec<RegistryAccess>) -> Self {
+        Enricher {
+            registries,
+            cache: Mutex::default(),
+        }
+    }
+
+    fn access(&self, event: &RegistryEvent) -> Option<&RegistryAccess> {
+        let host = event.registry.as_deref()?;
+        self.registries
+            .iter()
+            .find(|r| r.host.eq_ignore_ascii_case(host))
+    }
+
+    /// The platforms and attestations of the index `event` pushed; `None` when its registry is
+    /// not configured for enrichment.
+    pub async fn index(&self, event: &RegistryEvent) -> Option<Result<IndexInfo, String>> {
+        let access = self.access(event)?;
+        let (repository, digest) = (event.repository.as_deref()?, event.digest.as_deref()?);
+        let key = format!("{}|{repository}|{digest}", access.host);
+        if let Some(found) = self.cached(|c| c.indexes.get(&key).cloned()) {
+            return Some(Ok(found));
+        }
+        let lookup = async {
+            let path = manifest_path(repository, digest)?;
+            let reply = self
+                .get(access, repository, Method::GET, &path, INDEX_ACCEPT)
+                .await?;
+            let body = read_limited(reply, MAX_INDEX).await?;
+            parse::index(&body)
+        };
+        let found = bounded(access.timeout, lookup).await;
+        if let Ok(info) = &found {
+            self.remember(|c| keep(&mut c.indexes, key, info.clone()));
+        }
+        Some(found)
+    }
+
+    /// The digest the tag `event` pushed points at; `None` when its registry is not configured.
+    pub async fn digest(&self, event: &RegistryEvent) -> Option<Result<String, String>> {
+        let access = self.access(event)?;
+        let (repository, tag) = (event.repository.as_deref()?, event.tag.as_deref()?);
+        let key = format!("{}|{repository}|{tag}", access.host);
+        let fresh = |c: &Cache| {
+            c.tags
+                .get(&key)
+                .filter(|(_, at)| at.elapsed() < TAG_TTL)
+                .map(|(d, _)| d.clone())
+        };
+        if let Some(found) = self.cached(fresh) {
+            return Some(Ok(found));
+        }
+        let lookup = async {
+            let path = manifest_path(repository, tag)?;
+            let reply = self
+                .get(access, repository, Method::HEAD, &path, ANY_MANIFEST)
+                .await?;
+            reply
+                .headers()
+                .get("docker-content-digest")
+                .and_then(|v| v.to_str().ok())
+                .filter(|d| reference_ok(d))
+                .map(str::to_owned)
+                .ok_or_else(|| "the registry named no Docker-Content-Digest".to_owned())
+        };
+        let found = bounded(access.timeout, lookup).await;
+        if let Ok(digest) = &found {
+            self.remember(|c| keep(&mut c.tags, key, (digest.clone(), Instant::now())));
+        }
+        Some(found)
+    }
+
+    /// One registry request, answering its auth challenge once (basic, or a token).
+    async fn get(
+        &self,
+        access: &RegistryAccess,
+        repository: &str,
+        method: Method,
+        path: &str,
+        accept: &str,
+    ) -> Result<reqwest::Response, String> {
+        let client = crate::http::client()?;
+        let url = access
+            .url
+            .join(path)
+            .map_err(|e| format!("bad registry path: {e}"))?;
+        let scope = format!("repository:{repository}:pull");
+        let token_key = format!("{}|{scope}", access.host);
+        let send = |auth: Option<Auth>| {
+            let mut request = client
+                .request(method.clone(), url.clone())
+                .header("accept", accept);
+            request = match auth {
+                Some(Auth::Bearer(token)) => request.bearer_auth(token),
+                Some(Auth::Basic) => match &access.credentials {
+                    Some((user, password)) => request.basic_auth(user, Some(password.expose())),
+                    None => request,
+                },
+                None => request,
+            };
+            request.send()
+        };
+        let cached = self.cached(|c| {
+            c.tokens
+                .get(&token_key)
+                .filter(|(_, until)| Instant::now() < *until)
+                .map(|(t, _)| t.clone())
+        });
+        let first = send(cached.map(Auth::Bearer))
+            .await
+            .map_err(|e| transport(&e))?;
+        if first.status() != StatusCode::UNAUTHORIZED {
+            return ok(first);
+        }
+        let header = first
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let retry = match parse::challenge(header) {
+            Some(parse::Challenge::Basic) if access.credentials.is_some() => Auth::Basic,
+            Some(parse::Challenge::Basic) => {
+                return Err("the registry asks for credentials; set username and password in [[registries]]".into());
+            }
+            Some(parse::Challenge::Bearer {
+                realm,
+                service,
+                scope: asked,
+            }) => {
+                let scope = asked.unwrap_or(scope);
+                let (token, ttl) = self
+                    .token(access, &realm, service.as_deref(), &scope)
+                    .await?;
+                self.remember(|c| {
+                    keep(
+                        &mut c.tokens,
+                        token_key,
+                        (token.clone(), Instant::now() + ttl),
+                    )
+                });
+                Auth::Bearer(token)
+            }
+            None => return Err("the registry refused (401) without a usable challenge".into()),
+        };
+        ok(send(Some(retry)).await.map_err(|e| transport(&e))?)
+    }
+
+    /// A token from the registry's token service, and how long it lasts.
+    async fn token(
+        &self,
+        access: &RegistryAccess,
+        realm: &str,
+        service: Option<&str>,
+        scope: &str,
+    ) -> Result<(String, Duration), String> {
+        let mut url =
+            reqwest::Url::parse(realm).map_err(|_| "the token realm is not a URL".to_owned())?;
+        let plain_ok = access.url.scheme() == "http";
+        if url.scheme() != "https" && !(plain_ok && url.scheme() == "http") {
+            return Err("the token realm is not https; credentials are not sent there".into());
+        }
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(service) = service {
+                query.append_pair("service", service);
+            }
+            query.append_pair("scope", scope);
+        }
+        let mut request = crate::http::client()?.get(url);
+        if let Some((user, password)) = &access.credentials {
+            request = request.basic_auth(user, Some(password.expose()));
+        }
+        let reply = ok(request.send().await.map_err(|e| transport(&e))?)?;
+        let body = read_limited(reply, MAX_TOKEN).await?;
+        #[derive(serde::Deserialize)]
+        struct Token {
+            token: Option<String>,
+            access_token: Option<String>,
+            expires_in: Option<u64>,
+        }
+        let parsed: Token = serde_json::from_slice(&body)
+            .map_err(|_| "the token service's reply is not a token".to_owned())?;
+        let token = parsed
+            .token
+            .or(parsed.access_token)
+            .filter(|t| !t.is_empty())
+            .ok_or("the token service gave no token")?;
+        let ttl = Duration::from_secs(parsed.expires_in.unwrap_or(60).clamp(10, 3600))
+            .saturating_sub(Duration::from_secs(5));
+        Ok((token, ttl))
+    }
+
+    fn cached<T>(&self, read: impl FnOnce(&Cache) -> Option<T>) -> Option<T> {
+        self.cache.lock().ok().and_then(|c| read(&c))
+    }
+
+    fn remember(&self, write: impl FnOnce(&mut Cache)) {
+        if let Ok(mut cache) = self.cache.lock() {
+            write(&mut cache);
+        }
+    }
+}
+
+enum Auth {
+    Basic,
+    Bearer(String),
+}
+
+/// `/v2/<repository>/manifests/<reference>`, refusing names that could leave that path.
+fn manifest_path(repository: &str, reference: &str) -> Result<String, String> {
+    let repo_ok = !repository.is_empty()
+        && repository.split('/').all(|part| {
+            !part.is_empty()
+                && part != ".."
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        });
+    if !repo_ok || !reference_ok(reference) {
+        return Err("the repository or reference is not one a registry would name".into());
+    }
+    Ok(format!("/v2/{repository}/manifests/{reference}"))
+}
+
+fn reference_ok(reference: &str) -> bool {
+    !reference.is_empty()
+        && reference.len() <= 200
+        && reference
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":._+-".contains(c))
+}
+
+fn ok(reply: reqwest::Response) -> Result<reqwest::Response, String> {
+    match reply.status() {
+        s if s.is_success() => Ok(reply),
+        s => Err(format!("the registry answered {}", s.as_u16())),
+    }
+}
+
+fn transport(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "the registry did not answer in time".into()
+    } else if error.is_connect() {
+        "could not connect to the registry".into()
+    } else {
+        "the request to the registry failed".into()
+    }
+}
+
+async fn read_limited(mut reply: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = reply.chunk().await.map_err(|e| transport(&e))? {
+        if body.len() + chunk.len() > max {
+            return Err(format!("the registry's answer is over {max} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+async fn bounded<T>(
+    limit: Duration,
+    work: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(format!(
+            "no answer within {}",
+            crate::common::duration::display(limit)
+        ))
+    })
+}
+
+fn keep<V>(map: &mut HashMap<String, V>, key: String, value: V) {
+    if map.len() >= CACHE_ENTRIES {
+        map.clear();
+    }
+    map.insert(key, value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::manifest_path;
+
+    #[test]
+    fn paths_stay_inside_the_manifest_api() {
+        assert_eq!(
+            manifest_path("team/app", "sha256:ab").unwrap(),
+            "/v2/team/app/manifests/sha256:ab"
+        );
+        for (repo, reference) in [
+            ("../x", "v1"),
+            ("a//b", "v1"),
+            ("a", "v1/../../x"),
+            ("a", "v?x"),
+            ("", "v1"),
+        ] {
+            assert!(
+                manifest_path(repo, reference).is_err(),
+                "{repo} {reference}"
+            );
+        }
+    }
+}
