@@ -190,8 +190,9 @@ async fn pushes_and_deletes_from_a_real_registry() {
 }
 
 /// A registry behind a token service (the Distribution token flow, as Docker Hub, ACR and Harbor
-/// run it): the index is read with a token fetched once with the configured credentials; a
-/// registry that cannot be reached leaves a note in the event's trace and the event goes on.
+/// run it): the index is read with a token fetched once with the configured credentials, a
+/// Docker Hub push's missing digest is resolved from its tag; a registry that cannot be reached
+/// leaves a note in the event's trace and the event goes on.
 #[tokio::test]
 async fn enrichment_through_a_token_service_and_when_the_registry_is_down() {
     use std::sync::Arc;
@@ -215,10 +216,10 @@ async fn enrichment_through_a_token_service_and_when_the_registry_is_down() {
             axum::routing::get(move |headers: HeaderMap, query: axum::extract::RawQuery| {
                 let issued = Arc::clone(&issued);
                 async move {
-                    // Basic ci:s3cret, for the pull scope of team/app.
+                    // Basic ci:s3cret, for a pull scope.
                     let basic = headers.get("authorization").and_then(|v| v.to_str().ok());
                     let scope = query.0.unwrap_or_default();
-                    if basic != Some("Basic Y2k6czNjcmV0") || !scope.contains("repository%3Ateam%2Fapp%3Apull") {
+                    if basic != Some("Basic Y2k6czNjcmV0") || !scope.contains("%3Apull") {
                         return StatusCode::UNAUTHORIZED.into_response();
                     }
                     issued.fetch_add(1, Ordering::SeqCst);
@@ -231,15 +232,20 @@ async fn enrichment_through_a_token_service_and_when_the_registry_is_down() {
             }),
         )
         .route(
-            "/v2/team/app/manifests/{reference}",
-            axum::routing::get(move |headers: HeaderMap| {
+            "/v2/{*path}",
+            axum::routing::get(move |headers: HeaderMap, path: axum::extract::Path<String>| {
                 let (index, realm) = (index.clone(), realm.clone());
                 async move {
                     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer tok-1") {
                         let challenge = format!(r#"Bearer realm="{realm}",service="fake",scope="repository:team/app:pull""#);
                         return (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)]).into_response();
                     }
-                    ([("content-type", "application/json")], index.to_string()).into_response()
+                    // A digest reads the index; a tag (Docker Hub's `latest`) resolves to one.
+                    if path.0.contains("/manifests/sha256:") {
+                        ([("content-type", "application/json")], index.to_string()).into_response()
+                    } else {
+                        ([("docker-content-digest", "sha256:resolved")], "").into_response()
+                    }
                 }
             }),
         );
@@ -262,6 +268,12 @@ kind = "memory"
 
 [[registries]]
 host = "{host}"
+url = "http://{host}"
+username = "ci"
+password = "${{env:REGISTRY_PASSWORD}}"
+
+[[registries]]
+host = "docker.io"
 url = "http://{host}"
 username = "ci"
 password = "${{env:REGISTRY_PASSWORD}}"
@@ -301,7 +313,21 @@ timeout = "500ms"
             .unwrap();
         assert_eq!(reply.status(), 200, "{id}");
     }
-    let got: Vec<Value> = hook.wait_for(3).await.iter().map(|r| r.json()).collect();
+    // Docker Hub sends no digest: it is resolved from the tag.
+    let hub = regrelay_tests::client()
+        .post(server.url())
+        .header("content-type", "application/json")
+        .body(regrelay_tests::fixture("docker_hub/push.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hub.status(), 200);
+    let got: Vec<Value> = hook.wait_for(4).await.iter().map(|r| r.json()).collect();
+    let hub = got
+        .iter()
+        .find(|e| e["registry_kind"] == "docker_hub")
+        .unwrap();
+    assert_eq!(hub["digest"], "sha256:resolved", "{hub:#}");
     for id in ["t1", "t2"] {
         let event = got.iter().find(|e| e["id"] == id).unwrap();
         assert_eq!(event["platforms"][1]["variant"], "v7", "{event:#}");
@@ -309,8 +335,8 @@ timeout = "500ms"
     }
     assert_eq!(
         tokens.load(Ordering::SeqCst),
-        1,
-        "one token for both lookups"
+        2,
+        "one token per registry and repository, reused by the second index lookup"
     );
     let down = got.iter().find(|e| e["id"] == "t3").unwrap();
     assert!(down.get("platforms").is_none(), "{down:#}");

@@ -281,6 +281,9 @@ pub fn render(trace: &Trace) -> String {
         let _ = writeln!(out, "  connected   {cr}");
     }
     coalescing(&mut out, trace);
+    for note in &trace.record.notes {
+        let _ = writeln!(out, "  note        {note}");
+    }
     let _ = writeln!(out, "reception");
     for r in &trace.receptions {
         let _ = writeln!(

@@ -134,7 +134,7 @@ fn list_filter(query: Option<&str>) -> Result<ListFilter, String> {
                 filter.state = text
                     .map(|s| {
                         DeliveryState::parse(&s).ok_or_else(|| {
-                            format!("unknown state '{s}': use pending, scheduled, delivered, dead_lettered, failed_retrying or skipped_duplicate")
+                            format!("unknown state '{s}': use pending, scheduled, delivered, dead_lettered, failed_retrying, skipped_duplicate or folded")
                         })
                     })
                     .transpose()?;

@@ -173,6 +173,23 @@ async function showEvent(id) {
   const event = trace.record.event;
   $("#detail-title").textContent = event.action + " " + (event.repository || "-") +
     (event.tag ? ":" + event.tag : "") + " — " + event.id;
+  const facts = $("#facts");
+  facts.replaceChildren();
+  const fact = (text) => facts.append(el("li", text));
+  const c = trace.record.coalescing;
+  if (c && c.state === "push") {
+    fact("One push: " + c.folded.length + " manifest(s) folded into this event: " +
+      c.folded.map((f) => f.id + " (" + (f.digest || "?") + ")").join(", "));
+  } else if (c && c.state === "held") {
+    const folded = trace.pairs.find((p) => p.state === "folded");
+    fact("A tagless manifest of a push, held until " + when(c.until) + " for its index: " +
+      (folded ? folded.reason : trace.pairs.some((p) => p.state === "pending") ? "still held" : "no index came, delivered alone"));
+  }
+  for (const p of event.platforms || []) {
+    fact("Platform " + [p.os, p.architecture, p.variant].filter(Boolean).join("/") + " " + p.digest);
+  }
+  for (const a of event.attestations || []) fact("Attestation " + a);
+  for (const note of trace.record.notes || []) fact("Note: " + note);
   const timelines = $("#timelines");
   timelines.replaceChildren();
   for (const pair of trace.pairs) timelines.append(timeline(trace, pair));
