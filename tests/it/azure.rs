@@ -173,23 +173,9 @@ async fn forwarded_requests_get_the_same_answers_as_serve() {
         let content_type = reply.headers()["content-type"].to_str().unwrap().to_owned();
         assert!(content_type.starts_with(kind), "{asset}: {content_type}");
     }
-    let listed: Value = http
-        .get(handler.url("/api/events?limit=10"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = regrelay_tests::get_json(&handler.url("/api/events?limit=10"), None).await;
     assert_eq!(listed["events"].as_array().unwrap().len(), 2, "{listed}");
-    let targets: Value = http
-        .get(handler.url("/api/targets"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let targets = regrelay_tests::get_json(&handler.url("/api/targets"), None).await;
     assert_eq!(targets["targets"][0]["name"], "sink");
     assert_eq!(targets["targets"][0]["health"]["state"], "active");
     let routes: Value = serde_json::from_slice(

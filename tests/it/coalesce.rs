@@ -119,29 +119,38 @@ fn platforms(event: &Value) -> Vec<String> {
 }
 
 async fn trace(server: &ServeProcess, id: &str) -> Value {
-    let url = format!("{}/{id}", server.url());
-    client()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    regrelay_tests::get_json(&format!("{}/{id}", server.url()), None).await
+}
+
+/// A hook (coalescing rule), a raw receiver (the opted-out rule) and `serve` in front of them.
+struct Setup {
+    hook: Receiver,
+    raw: Receiver,
+    server: ServeProcess,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup(window: &str, mode: &str) -> Setup {
+    let (hook, raw) = (Receiver::start().await, Receiver::start().await);
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), &hook.url("/h"), &raw.url("/r"), window, mode);
+    let server = ServeProcess::start(path).await;
+    Setup {
+        hook,
+        raw,
+        server,
+        _dir: dir,
+    }
 }
 
 #[tokio::test]
 async fn acr_pushes_in_order_out_of_order_and_alone() {
-    let (hook, raw) = (Receiver::start().await, Receiver::start().await);
-    let dir = tempfile::tempdir().unwrap();
-    let server = ServeProcess::start(config(
-        dir.path(),
-        &hook.url("/h"),
-        &raw.url("/r"),
-        "1500ms",
-        "queued",
-    ))
-    .await;
+    let Setup {
+        hook,
+        raw,
+        server,
+        _dir,
+    } = setup("1500ms", "queued").await;
 
     // In order: two platform manifests, then the tagged index.
     send(&server, &acr("m1", MANIFEST, None, "team/app")).await;
@@ -211,16 +220,12 @@ async fn acr_pushes_in_order_out_of_order_and_alone() {
 /// group is in the store, so the index still folds them, and nothing is sent twice.
 #[tokio::test]
 async fn duplicates_and_a_restart_mid_window() {
-    let (hook, raw) = (Receiver::start().await, Receiver::start().await);
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = ServeProcess::start(config(
-        dir.path(),
-        &hook.url("/h"),
-        &raw.url("/r"),
-        "4s",
-        "queued",
-    ))
-    .await;
+    let Setup {
+        hook,
+        raw: _,
+        mut server,
+        _dir,
+    } = setup("4s", "queued").await;
     send(&server, &acr("d1", MANIFEST, None, "team/app")).await;
     send(&server, &acr("d1", MANIFEST, None, "team/app")).await;
     send(&server, &acr("d2", MANIFEST, None, "team/app")).await;
@@ -241,16 +246,12 @@ async fn duplicates_and_a_restart_mid_window() {
 /// tagged push folds the tagless ones.
 #[tokio::test]
 async fn ecr_and_harbor_sequences() {
-    let (hook, raw) = (Receiver::start().await, Receiver::start().await);
-    let dir = tempfile::tempdir().unwrap();
-    let server = ServeProcess::start(config(
-        dir.path(),
-        &hook.url("/h"),
-        &raw.url("/r"),
-        "1500ms",
-        "queued",
-    ))
-    .await;
+    let Setup {
+        hook,
+        raw: _,
+        server,
+        _dir,
+    } = setup("1500ms", "queued").await;
     let ecr = |id: &str, media: &str, tag: Option<&str>| {
         let mut detail = json!({ "result": "SUCCESS", "repository-name": "team/app", "action-type": "PUSH",
             "image-digest": format!("sha256:{id}"), "manifest-media-type": media });
@@ -287,16 +288,12 @@ async fn ecr_and_harbor_sequences() {
 /// folds what is held.
 #[tokio::test]
 async fn inline_mode_holds_and_releases_in_process() {
-    let (hook, raw) = (Receiver::start().await, Receiver::start().await);
-    let dir = tempfile::tempdir().unwrap();
-    let server = ServeProcess::start(config(
-        dir.path(),
-        &hook.url("/h"),
-        &raw.url("/r"),
-        "1s",
-        "inline",
-    ))
-    .await;
+    let Setup {
+        hook,
+        raw: _,
+        server,
+        _dir,
+    } = setup("1s", "inline").await;
     let reply = send(&server, &acr("n1", MANIFEST, None, "team/app")).await;
     assert_eq!(reply["held"], 1, "{reply}");
     assert_eq!(

@@ -14,10 +14,10 @@ use regrelay_tests::{Receiver, Scripted, client};
 const HOSTILE: &str = "team/<img src=x onerror=document.title='owned'>";
 
 fn config(dir: &std::path::Path, hook: &str) -> PathBuf {
-    let path = dir.join("console.toml");
-    std::fs::write(
-        &path,
-        format!(
+    regrelay_tests::write_config(
+        dir,
+        "console.toml",
+        &format!(
             r#"
 targets = [
   {{ name = "hook", type = "webhook", url = "{hook}" }},
@@ -40,8 +40,6 @@ write_secret = "writer"
             db = dir.join("h.db").display(),
         ),
     )
-    .unwrap();
-    path
 }
 
 async fn post(server: &ServeProcess, id: &str, repository: &str, tag: &str) {

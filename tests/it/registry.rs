@@ -11,10 +11,10 @@ use regrelay_tests::registry::{Layout, Registry};
 use serde_json::Value;
 
 fn config(dir: &std::path::Path, hook: &str, registry: &str) -> std::path::PathBuf {
-    let path = dir.join("registry.toml");
-    std::fs::write(
-        &path,
-        format!(
+    regrelay_tests::write_config(
+        dir,
+        "registry.toml",
+        &format!(
             r#"
 targets = [{{ name = "hook", type = "webhook", url = "{hook}" }}]
 rules = [{{ name = "all", notifications = ["*:*"], targets = ["hook"] }}]
@@ -34,8 +34,6 @@ path = "{db}"
             db = dir.join("h.db").display(),
         ),
     )
-    .unwrap();
-    path
 }
 
 /// What the hook got once it has `count` requests and nothing more came for half a second
@@ -160,15 +158,7 @@ async fn pushes_and_deletes_from_a_real_registry() {
         serde_json::json!([manifests[2]["digest"]])
     );
     let url = format!("{}/{}", server.url(), pushed["id"].as_str().unwrap());
-    let trace: Value = regrelay_tests::client()
-        .get(url)
-        .bearer_auth("reader")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let trace = regrelay_tests::get_json(&url, Some("reader")).await;
     assert_eq!(
         trace["record"]["coalescing"]["folded"]
             .as_array()
@@ -255,10 +245,10 @@ async fn enrichment_through_a_token_service_and_when_the_registry_is_down() {
 
     let hook = Receiver::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("token.toml");
-    std::fs::write(
-        &path,
-        format!(
+    let path = regrelay_tests::write_config(
+        dir.path(),
+        "token.toml",
+        &format!(
             r#"
 targets = [{{ name = "hook", type = "webhook", url = "{hook}" }}]
 rules = [{{ name = "all", notifications = ["*:*"], targets = ["hook"] }}]
@@ -285,8 +275,7 @@ timeout = "500ms"
 "#,
             hook = hook.url("/hook"),
         ),
-    )
-    .unwrap();
+    );
     let server =
         ServeProcess::start_with_env(path, vec![("REGISTRY_PASSWORD".into(), "s3cret".into())])
             .await;
@@ -340,14 +329,7 @@ timeout = "500ms"
     );
     let down = got.iter().find(|e| e["id"] == "t3").unwrap();
     assert!(down.get("platforms").is_none(), "{down:#}");
-    let trace: Value = regrelay_tests::client()
-        .get(format!("{}/t3", server.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let trace = regrelay_tests::get_json(&format!("{}/t3", server.url()), None).await;
     let notes = trace["record"]["notes"].to_string();
     assert!(
         notes.contains("could not connect to the registry"),

@@ -347,3 +347,20 @@ pub fn mentions(text: &str, reference: &str) -> bool {
             .is_some_and(|c| c.is_ascii_digit())
     })
 }
+
+/// GETs `url` (with `Authorization: Bearer <secret>` when given) and returns its JSON body.
+pub async fn get_json(url: &str, bearer: Option<&str>) -> serde_json::Value {
+    let mut request = client().get(url);
+    if let Some(secret) = bearer {
+        request = request.bearer_auth(secret);
+    }
+    let reply = request.send().await.expect("GET");
+    reply.json().await.expect("a JSON body")
+}
+
+/// Writes a config file `name` into `dir` and returns its path.
+pub fn write_config(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write the config");
+    path
+}

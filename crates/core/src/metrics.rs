@@ -25,7 +25,7 @@ use prometheus_client::registry::Registry;
 
 use http::StatusCode;
 
-use crate::common::{Attempt, AttemptClass};
+use crate::common::Attempt;
 use crate::reply::Reply;
 
 type Labels = Vec<(&'static str, String)>;
@@ -109,11 +109,7 @@ pub(crate) fn matched(rule: &str) {
 
 /// One delivery attempt ended after `seconds`.
 pub(crate) fn attempted(attempt: &Attempt, seconds: f64) {
-    let outcome = match attempt.class {
-        AttemptClass::Delivered => "delivered",
-        AttemptClass::Retryable => "retryable",
-        AttemptClass::Permanent => "permanent",
-    };
+    let outcome = attempt.class.as_str();
     crate::emf::attempted(&attempt.target, outcome, seconds);
     METRICS
         .deliveries

@@ -1,7 +1,7 @@
 //! Builds without the `metrics` feature (the Lambda): no Prometheus registry; the stages' calls
 //! feed only the CloudWatch EMF lines ([`crate::emf`]), when the shell turned them on.
 
-use crate::common::{Attempt, AttemptClass};
+use crate::common::Attempt;
 
 pub(crate) fn received(schema: &str) {
     crate::emf::received(schema);
@@ -12,11 +12,7 @@ pub(crate) fn matched(rule: &str) {
 }
 
 pub(crate) fn attempted(attempt: &Attempt, seconds: f64) {
-    let outcome = match attempt.class {
-        AttemptClass::Delivered => "delivered",
-        AttemptClass::Retryable => "retryable",
-        AttemptClass::Permanent => "permanent",
-    };
+    let outcome = attempt.class.as_str();
     crate::emf::attempted(&attempt.target, outcome, seconds);
 }
 

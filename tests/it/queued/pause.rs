@@ -15,10 +15,10 @@ const EVENTS: usize = 20;
 const FAILURES: usize = EVENTS + 4;
 
 fn config(dir: &std::path::Path, hook: &str, ops: &str) -> std::path::PathBuf {
-    let path = dir.join("pause.toml");
-    std::fs::write(
-        &path,
-        format!(
+    regrelay_tests::write_config(
+        dir,
+        "pause.toml",
+        &format!(
             r#"
 targets = [
   {{ name = "hook", type = "webhook", url = "{hook}" }},
@@ -41,8 +41,6 @@ announce_to = "ops"
             db = dir.join("h.db").display(),
         ),
     )
-    .unwrap();
-    path
 }
 
 async fn targets(port: u16) -> Value {

@@ -15,6 +15,17 @@ pub enum AttemptClass {
     Permanent,
 }
 
+impl AttemptClass {
+    /// Wire name (`delivered`, `retryable`, `permanent`), as metrics label it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptClass::Delivered => "delivered",
+            AttemptClass::Retryable => "retryable",
+            AttemptClass::Permanent => "permanent",
+        }
+    }
+}
+
 /// One delivery attempt's result, as the history records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {

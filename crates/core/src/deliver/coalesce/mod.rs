@@ -57,11 +57,12 @@ pub fn role(event: &RegistryEvent) -> Role {
     if event.action != Action::Push {
         return Role::Alone;
     }
-    let media = event.media_type.as_deref().map(str::to_ascii_lowercase);
+    let media = event.media_type.as_deref();
     let tagless = event.tag.is_none() && event.digest.is_some();
-    match media.as_deref() {
-        Some(m) if INDEX_TYPES.contains(&m) => Role::Index,
-        Some(m) if MANIFEST_TYPES.contains(&m) && tagless => Role::Member,
+    let is = |types: &[&str], m: &str| types.iter().any(|t| t.eq_ignore_ascii_case(m));
+    match media {
+        Some(m) if is(&INDEX_TYPES, m) => Role::Index,
+        Some(m) if is(&MANIFEST_TYPES, m) && tagless => Role::Member,
         // Senders that give no media type (Harbor, some ECR events): a tagless push by digest
         // is a member; a tagged Harbor push is what its manifests were pushed for.
         None if tagless => Role::Member,

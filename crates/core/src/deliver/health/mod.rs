@@ -76,6 +76,9 @@ impl Health {
         if self.policy.after == 0 {
             return Gate::Open;
         }
+        if self.cached_healthy(target) {
+            return Gate::Open;
+        }
         let Ok(record) = self.current(store, target).await else {
             return Gate::Open;
         };
@@ -131,7 +134,7 @@ impl Health {
 
     async fn succeeded(&self, store: &Store, target: &str) -> Result<Option<Change>, StoreError> {
         let healthy = |h: &TargetHealth| h.state == HealthState::Active && h.failures == 0;
-        if healthy(&self.current(store, target).await?) {
+        if self.cached_healthy(target) || healthy(&self.current(store, target).await?) {
             return Ok(None);
         }
         for _ in 0..RACES {
@@ -180,6 +183,16 @@ impl Health {
             fresh = self.refresh(store, target).await?;
         }
         Ok(None)
+    }
+
+    /// Whether a fresh cached record says the target is active with no failures (the common
+    /// case, answered without copying the record).
+    fn cached_healthy(&self, target: &str) -> bool {
+        self.cache.lock().is_ok_and(|cache| {
+            cache.get(target).is_some_and(|(h, at)| {
+                at.elapsed() < FRESH && h.state == HealthState::Active && h.failures == 0
+            })
+        })
     }
 
     /// The cached record, or the store's when the cache is older than [`FRESH`].
