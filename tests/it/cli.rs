@@ -172,6 +172,39 @@ targets = ["sink"]
     assert_eq!(line["targets"], serde_json::json!([]));
 }
 
+/// A captured multi-platform push (three tagless manifests, then the index): simulate says each
+/// manifest would be folded into the index, and that the index is the one event of the push.
+#[test]
+fn simulate_explains_a_coalesced_push() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = regrelay_tests::write_config(
+        dir.path(),
+        "rules.toml",
+        "targets = [{ name = \"sink\", type = \"log\" }]\nrules = [{ name = \"pushes\", notifications = [\"*:push\"], targets = [\"sink\"] }]\n",
+    );
+    let payload = fixture_path("distribution/v2.multi_platform_push.json");
+    let out = regrelay(&[
+        "simulate",
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert_eq!(
+        report
+            .matches("held, then folded into a9f2aacf-e926-4adc-b5a4-4f9a4319b55d")
+            .count(),
+        3,
+        "{report}"
+    );
+    assert!(
+        report
+            .contains("the event of one push; folds the manifests held for it (3 in this payload"),
+        "{report}"
+    );
+}
+
 /// `*` leaves pulls out (a registry reports every manifest read), and simulate says so and how
 /// to ask for them.
 #[test]

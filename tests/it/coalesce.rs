@@ -205,6 +205,27 @@ async fn acr_pushes_in_order_out_of_order_and_alone() {
         late["reason"].as_str().unwrap().contains("folded into i2"),
         "{m3:#}"
     );
+    // `regrelay events show` says what was folded, and into what.
+    let config = _dir.path().join("coalesce.toml");
+    let show = |id: &str| {
+        let out = std::process::Command::new(regrelay_tests::binary("regrelay"))
+            .args(["events", "show", id, "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shown = show("i1");
+    assert!(
+        shown.contains("the event of one push: folded 2 manifest(s)")
+            && shown.contains("m1  sha256:m1"),
+        "{shown}"
+    );
+    let shown = show("m2");
+    assert!(
+        shown.contains("folded into i1, the event of its push"),
+        "{shown}"
+    );
     let i1 = trace(&server, "i1").await;
     assert_eq!(i1["record"]["coalescing"]["state"], "push");
     assert_eq!(

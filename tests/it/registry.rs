@@ -180,7 +180,8 @@ async fn pushes_and_deletes_from_a_real_registry() {
 }
 
 /// A registry behind a token service (the Distribution token flow, as Docker Hub, ACR and Harbor
-/// run it): the index is read with a token fetched once with the configured credentials, a
+/// run it): the index is read with a token fetched once with the configured credentials (or
+/// with basic credentials where the registry asks for those), a
 /// Docker Hub push's missing digest is resolved from its tag; a registry that cannot be reached
 /// leaves a note in the event's trace and the event goes on.
 #[tokio::test]
@@ -226,7 +227,15 @@ async fn enrichment_through_a_token_service_and_when_the_registry_is_down() {
             axum::routing::get(move |headers: HeaderMap, path: axum::extract::Path<String>| {
                 let (index, realm) = (index.clone(), realm.clone());
                 async move {
-                    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer tok-1") {
+                    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+                    // `basic/…` repositories want basic credentials on the request itself.
+                    if path.0.starts_with("basic/") {
+                        if auth != Some("Basic Y2k6czNjcmV0") {
+                            return (StatusCode::UNAUTHORIZED, [("www-authenticate", r#"Basic realm="fake""#)]).into_response();
+                        }
+                        return ([("content-type", "application/json")], index.to_string()).into_response();
+                    }
+                    if auth != Some("Bearer tok-1") {
                         let challenge = format!(r#"Bearer realm="{realm}",service="fake",scope="repository:team/app:pull""#);
                         return (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)]).into_response();
                     }
@@ -279,24 +288,25 @@ timeout = "500ms"
     let server =
         ServeProcess::start_with_env(path, vec![("REGISTRY_PASSWORD".into(), "s3cret".into())])
             .await;
-    let index_push = |id: &str, registry: &str| {
+    let index_push = |id: &str, registry: &str, repository: &str| {
         serde_json::json!([{ "id": id, "topic": "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/demo",
-            "subject": "team/app:v1", "eventType": "Microsoft.ContainerRegistry.ImagePushed", "eventTime": "2026-12-05T08:00:00Z",
+            "subject": format!("{repository}:v1"), "eventType": "Microsoft.ContainerRegistry.ImagePushed", "eventTime": "2026-12-05T08:00:00Z",
             "dataVersion": "1.0", "metadataVersion": "1",
             "data": { "id": id, "action": "push", "target": { "mediaType": "application/vnd.oci.image.index.v1+json",
-                "digest": format!("sha256:{id}"), "repository": "team/app", "tag": "v1" },
+                "digest": format!("sha256:{id}"), "repository": repository, "tag": "v1" },
                 "request": { "host": registry } } }])
     };
-    for (id, registry) in [
-        ("t1", host.as_str()),
-        ("t2", host.as_str()),
-        ("t3", "127.0.0.1:9"),
+    for (id, registry, repository) in [
+        ("t1", host.as_str(), "team/app"),
+        ("t2", host.as_str(), "team/app"),
+        ("t3", "127.0.0.1:9", "team/app"),
+        ("t4", host.as_str(), "basic/app"),
     ] {
         let reply = regrelay_tests::client()
             .post(server.url())
             .header("content-type", "application/json")
             .header("aeg-event-type", "Notification")
-            .body(index_push(id, registry).to_string())
+            .body(index_push(id, registry, repository).to_string())
             .send()
             .await
             .unwrap();
@@ -311,13 +321,13 @@ timeout = "500ms"
         .await
         .unwrap();
     assert_eq!(hub.status(), 200);
-    let got: Vec<Value> = hook.wait_for(4).await.iter().map(|r| r.json()).collect();
+    let got: Vec<Value> = hook.wait_for(5).await.iter().map(|r| r.json()).collect();
     let hub = got
         .iter()
         .find(|e| e["registry_kind"] == "docker_hub")
         .unwrap();
     assert_eq!(hub["digest"], "sha256:resolved", "{hub:#}");
-    for id in ["t1", "t2"] {
+    for id in ["t1", "t2", "t4"] {
         let event = got.iter().find(|e| e["id"] == id).unwrap();
         assert_eq!(event["platforms"][1]["variant"], "v7", "{event:#}");
         assert_eq!(event["platforms"][0]["os"], "linux");
