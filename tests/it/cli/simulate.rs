@@ -1,0 +1,122 @@
+//! `regrelay simulate`: every rule's decision for every event of a payload, why not in words,
+//! and what coalescing would do — sending nothing.
+
+use regrelay_tests::fixture_path;
+
+use super::{regrelay, text};
+
+#[test]
+fn simulate_explains_matches_and_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("rules.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[targets]]
+name = "sink"
+type = "webhook"
+url = "http://127.0.0.1:9/never-called"
+
+[[rules]]
+name = "releases"
+notifications = ["aci-helloworld:v2:*"]
+targets = ["sink"]
+
+[[rules]]
+name = "deletes"
+notifications = ["*:delete"]
+targets = ["sink"]
+"#,
+    )
+    .unwrap();
+    let payload = fixture_path("seeds/event_grid.image_pushed.de.json");
+    let out = regrelay(&[
+        "simulate",
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("rule 'releases' did not match: push of aci-helloworld:v1@sha256:213b"),
+        "{report}"
+    );
+    assert!(report.contains("-> targets: none"), "{report}");
+
+    let out = regrelay(&[
+        "simulate",
+        "--json",
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["rules"][0]["name"], "releases");
+    assert_eq!(line["rules"][0]["matched"], false);
+    assert_eq!(line["targets"], serde_json::json!([]));
+}
+
+/// A captured multi-platform push (three tagless manifests, then the index): simulate says each
+/// manifest would be folded into the index, and that the index is the one event of the push.
+#[test]
+fn simulate_explains_a_coalesced_push() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = regrelay_tests::write_config(
+        dir.path(),
+        "rules.toml",
+        "targets = [{ name = \"sink\", type = \"log\" }]\nrules = [{ name = \"pushes\", notifications = [\"*:push\"], targets = [\"sink\"] }]\n",
+    );
+    let payload = fixture_path("distribution/v2.multi_platform_push.json");
+    let out = regrelay(&[
+        "simulate",
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert_eq!(
+        report
+            .matches("held, then folded into a9f2aacf-e926-4adc-b5a4-4f9a4319b55d")
+            .count(),
+        3,
+        "{report}"
+    );
+    assert!(
+        report
+            .contains("the event of one push; folds the manifests held for it (3 in this payload"),
+        "{report}"
+    );
+}
+
+/// `*` leaves pulls out (a registry reports every manifest read), and simulate says so and how
+/// to ask for them.
+#[test]
+fn simulate_explains_that_star_leaves_out_pulls() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("rules.toml");
+    std::fs::write(
+        &config,
+        "targets = [{ name = \"sink\", type = \"log\" }]\n\
+         rules = [{ name = \"all\", notifications = [\"*:*\"], targets = [\"sink\"] },\n\
+         { name = \"reads\", notifications = [\"*:pull\"], targets = [\"sink\"] }]\n",
+    )
+    .unwrap();
+    let payload = fixture_path("distribution/v2.manifest_pull.json");
+    let out = regrelay(&[
+        "simulate",
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("rule 'all' did not match: pull of")
+            && report.contains("'*' covers every action but pull")
+            && report.contains("add a pattern ending in ':pull'"),
+        "{report}"
+    );
+    assert!(report.contains("rule 'reads' matched"), "{report}");
+}
