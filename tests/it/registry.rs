@@ -239,11 +239,16 @@ async fn enrichment_through_a_token_service_and_when_the_registry_is_down() {
                         let challenge = format!(r#"Bearer realm="{realm}",service="fake",scope="repository:team/app:pull""#);
                         return (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)]).into_response();
                     }
-                    // A digest reads the index; a tag (Docker Hub's `latest`) resolves to one.
+                    // A digest reads the index; the tag list has two tags; `scanned` is at
+                    // sha256:scanned, any other tag (Docker Hub's `latest`) at sha256:resolved.
                     if path.0.contains("/manifests/sha256:") {
                         ([("content-type", "application/json")], index.to_string()).into_response()
+                    } else if path.0.ends_with("/tags/list") {
+                        ([("content-type", "application/json")], r#"{"tags":["v0","scanned"]}"#.to_owned()).into_response()
+                    } else if path.0.ends_with("/manifests/scanned") {
+                        ([("docker-content-digest", "sha256:scanned")], String::new()).into_response()
                     } else {
-                        ([("docker-content-digest", "sha256:resolved")], "").into_response()
+                        ([("docker-content-digest", "sha256:resolved")], String::new()).into_response()
                     }
                 }
             }),
@@ -321,7 +326,26 @@ timeout = "500ms"
         .await
         .unwrap();
     assert_eq!(hub.status(), 200);
-    let got: Vec<Value> = hook.wait_for(5).await.iter().map(|r| r.json()).collect();
+    // A Harbor scan names the digest only: its tag is found among the repository's tags.
+    let scan = serde_json::json!({ "type": "SCANNING_COMPLETED", "occur_at": 1_764_921_600, "operator": "auto",
+        "event_data": { "resources": [{ "digest": "sha256:scanned",
+            "resource_url": format!("{host}/team/app@sha256:scanned"),
+            "scan_overview": {} }],
+            "repository": { "name": "app", "namespace": "team", "repo_full_name": "team/app", "repo_type": "private" } } });
+    let reply = regrelay_tests::client()
+        .post(server.url())
+        .header("content-type", "application/json")
+        .body(scan.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let got: Vec<Value> = hook.wait_for(6).await.iter().map(|r| r.json()).collect();
+    let scanned = got
+        .iter()
+        .find(|e| e["action"] == "scan")
+        .expect("the scan");
+    assert_eq!(scanned["tag"], "scanned", "{scanned:#}");
     let hub = got
         .iter()
         .find(|e| e["registry_kind"] == "docker_hub")

@@ -65,7 +65,7 @@ fn simulate_explains_a_coalesced_push() {
     let config = regrelay_tests::write_config(
         dir.path(),
         "rules.toml",
-        "targets = [{ name = \"sink\", type = \"log\" }]\nrules = [{ name = \"pushes\", notifications = [\"*:push\"], targets = [\"sink\"] }]\n",
+        "targets = [{ name = \"sink\", type = \"log\" }]\nrules = [{ name = \"pushes\", notifications = [\"*:push\"], targets = [\"sink\"] },\n{ name = \"tags-only\", notifications = [\"*:push\"], targets = [\"sink\"], tagless = false }]\n",
     );
     let payload = fixture_path("distribution/v2.multi_platform_push.json");
     let out = regrelay(&[
@@ -88,6 +88,19 @@ fn simulate_explains_a_coalesced_push() {
             .contains("the event of one push; folds the manifests held for it (3 in this payload"),
         "{report}"
     );
+    // `tagless = false`: the rule never sees a tagless manifest, only the push's event.
+    assert_eq!(
+        report
+            .matches("rule 'tags-only' did not match: push of team/app@sha256:")
+            .count(),
+        3,
+        "{report}"
+    );
+    assert!(
+        report.contains("is a tagless push (the rule has tagless = false)"),
+        "{report}"
+    );
+    assert!(report.contains("rule 'tags-only' matched"), "{report}");
 }
 
 /// `*` leaves pulls out (a registry reports every manifest read), and simulate says so and how

@@ -32,6 +32,8 @@ const MAX_INDEX: usize = 1 << 20;
 const MAX_TOKEN: usize = 64 << 10;
 /// Entries each cache keeps before it starts over.
 const CACHE_ENTRIES: usize = 512;
+/// Tags read when looking for the tag of a digest.
+const MAX_TAGS: usize = 50;
 /// How long a tag's digest is trusted.
 const TAG_TTL: Duration = Duration::from_secs(30);
 
@@ -119,6 +121,58 @@ impl Enricher {
         let found = bounded(access.timeout, lookup).await;
         if let Ok(digest) = &found {
             self.remember(|c| keep(&mut c.tags, key, (digest.clone(), Instant::now())));
+        }
+        Some(found)
+    }
+
+    /// A tag that points at the digest of `event` (Harbor scans and by-digest pushes name none):
+    /// the repository's first [`MAX_TAGS`] tags are read and resolved one by one within the
+    /// timeout; `None` when the registry is not configured.
+    pub async fn tag(&self, event: &RegistryEvent) -> Option<Result<String, String>> {
+        let access = self.access(event)?;
+        let (repository, digest) = (event.repository.as_deref()?, event.digest.as_deref()?);
+        let key = format!("{}|{repository}|@{digest}", access.host);
+        let fresh = |c: &Cache| {
+            c.tags
+                .get(&key)
+                .filter(|(_, at)| at.elapsed() < TAG_TTL)
+                .map(|(t, _)| t.clone())
+        };
+        if let Some(found) = self.cached(fresh) {
+            return Some(Ok(found));
+        }
+        let lookup = async {
+            let path = format!("{}?n={MAX_TAGS}", tags_path(repository)?);
+            let reply = self
+                .get(access, repository, Method::GET, &path, "application/json")
+                .await?;
+            #[derive(serde::Deserialize)]
+            struct Tags {
+                tags: Option<Vec<String>>,
+            }
+            let body = read_limited(reply, MAX_TOKEN).await?;
+            let tags: Tags =
+                serde_json::from_slice(&body).map_err(|_| "the tag list is not JSON".to_owned())?;
+            for tag in tags.tags.unwrap_or_default().iter().take(MAX_TAGS) {
+                let Ok(path) = manifest_path(repository, tag) else {
+                    continue;
+                };
+                let reply = self
+                    .get(access, repository, Method::HEAD, &path, ANY_MANIFEST)
+                    .await?;
+                let points = reply
+                    .headers()
+                    .get("docker-content-digest")
+                    .and_then(|v| v.to_str().ok());
+                if points == Some(digest) {
+                    return Ok(tag.clone());
+                }
+            }
+            Err(format!("no tag among the first {MAX_TAGS} points at it"))
+        };
+        let found = bounded(access.timeout, lookup).await;
+        if let Ok(tag) = &found {
+            self.remember(|c| keep(&mut c.tags, key, (tag.clone(), Instant::now())));
         }
         Some(found)
     }
@@ -261,18 +315,29 @@ enum Auth {
 
 /// `/v2/<repository>/manifests/<reference>`, refusing names that could leave that path.
 fn manifest_path(repository: &str, reference: &str) -> Result<String, String> {
-    let repo_ok = !repository.is_empty()
+    if !repository_ok(repository) || !reference_ok(reference) {
+        return Err("the repository or reference is not one a registry would name".into());
+    }
+    Ok(format!("/v2/{repository}/manifests/{reference}"))
+}
+
+/// `/v2/<repository>/tags/list`.
+fn tags_path(repository: &str) -> Result<String, String> {
+    if !repository_ok(repository) {
+        return Err("the repository is not one a registry would name".into());
+    }
+    Ok(format!("/v2/{repository}/tags/list"))
+}
+
+fn repository_ok(repository: &str) -> bool {
+    !repository.is_empty()
         && repository.split('/').all(|part| {
             !part.is_empty()
                 && part != ".."
                 && part
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-        });
-    if !repo_ok || !reference_ok(reference) {
-        return Err("the repository or reference is not one a registry would name".into());
-    }
-    Ok(format!("/v2/{repository}/manifests/{reference}"))
+        })
 }
 
 fn reference_ok(reference: &str) -> bool {

@@ -22,6 +22,9 @@ pub struct RawRule {
     /// Whether this rule's targets get one event per push (default true): false sends them
     /// every manifest as the registry reports it, at once.
     pub coalesce: Option<bool>,
+    /// `false`: tagless pushes (manifests pushed by digest, e.g. a platform manifest no index
+    /// claimed) do not match this rule (default true).
+    pub tagless: Option<bool>,
     /// Connected-registry notification patterns (`artifact:action`); any one must match.
     pub notifications: Option<Vec<String>>,
     /// Event types to include (full or short ACR names, Alibaba `cr:Artifact:*` types, or `All`).
@@ -84,6 +87,9 @@ impl RawRule {
             )
         };
         let mut conditions = Vec::new();
+        if self.tagless == Some(false) {
+            conditions.push(Condition::Tagged);
+        }
         if let Some(patterns) = &self.notifications {
             if patterns.is_empty() {
                 return Err(invalid(

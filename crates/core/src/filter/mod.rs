@@ -19,7 +19,7 @@ pub use basic::{EventTypes, SubjectFilter};
 pub use pattern::Pattern;
 pub use scope::{Scope, TagRegex};
 
-use crate::event::RegistryEvent;
+use crate::event::{Action, RegistryEvent};
 
 /// What a condition looks at: the normalized event, and the event exactly as received (decoded
 /// into a JSON tree only when an advanced filter asks, once per event).
@@ -66,6 +66,8 @@ pub enum Condition {
     Scope(Scope),
     /// Alibaba-style tag regular expression.
     TagRegex(TagRegex),
+    /// `tagless = false`: no tagless push (a manifest pushed by digest alone).
+    Tagged,
 }
 
 impl Condition {
@@ -104,6 +106,19 @@ impl Condition {
             },
             Condition::Scope(scope) => scope.check(subject.event),
             Condition::TagRegex(regex) => regex.check(subject.event),
+            Condition::Tagged => {
+                let event = subject.event;
+                let tagless =
+                    matches!(event.action, Action::Push | Action::ChartPush) && event.tag.is_none();
+                if tagless {
+                    Err(format!(
+                        "{} is a tagless push (the rule has tagless = false)",
+                        describe(event)
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
         }
     }
 

@@ -17,6 +17,8 @@ pub const TEXT: &str = r#"[{{ kind }}] {{ reference }}
 {% endif %}
 {% if short_digest %}Digest: {{ short_digest }}
 {% endif %}
+{% if platforms %}Platforms: {{ platforms }}
+{% endif %}
 {% if time %}Time: {{ time }}
 {% endif %}
 {% if link %}{{ link|safe }}
@@ -34,6 +36,8 @@ pub const MARKDOWN: &str = r#"### {{ kind }}: {{ reference }}
 {% if chart %}- Chart: {{ chart }}
 {% endif %}
 {% if short_digest %}- Digest: {{ short_digest }}
+{% endif %}
+{% if platforms %}- Platforms: {{ platforms }}
 {% endif %}
 {% if time %}- Time: {{ time }}
 {% endif %}
@@ -53,6 +57,8 @@ pub const SLACK: &str = r#"*{{ kind }}*: `{{ reference|code }}`
 {% if chart %}*Chart:* {{ chart }}
 {% endif %}
 {% if short_digest %}*Digest:* `{{ short_digest|code }}`
+{% endif %}
+{% if platforms %}*Platforms:* {{ platforms }}
 {% endif %}
 {% if time %}*Time:* {{ time }}
 {% endif %}

@@ -260,6 +260,31 @@ mod tests {
     }
 
     #[test]
+    fn a_coalesced_push_names_its_platforms_in_every_style() {
+        let messages = Messages::new(None).unwrap();
+        let platform = |arch: &str, digest: &str| crate::event::Platform {
+            os: Some("linux".into()),
+            architecture: Some(arch.into()),
+            variant: None,
+            digest: digest.into(),
+        };
+        let mut event = samples().remove(0);
+        event.platforms = vec![platform("amd64", "sha256:a"), platform("arm64", "sha256:b")];
+        event.attestations = vec!["sha256:c".into()];
+        let view = View::of(&event);
+        for style in [Style::Text, Style::Markdown, Style::Slack] {
+            let text = messages.body(style, Syntax::Markdown, &view).unwrap();
+            // Printed through the syntax's escaping like every event field.
+            assert!(
+                text.contains("Platforms")
+                    && text.contains("linux/amd64, linux/arm64, ")
+                    && text.contains("1 attestation"),
+                "{style:?}: {text}"
+            );
+        }
+    }
+
+    #[test]
     fn built_ins_render_every_sample_in_every_syntax() {
         let messages = Messages::new(None).unwrap();
         for event in samples() {

@@ -51,6 +51,10 @@ pub struct View {
     /// `name version` of a Helm chart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chart: Option<String>,
+    /// One push of a multi-platform image: `linux/amd64, linux/arm64/v8` (or short digests
+    /// where the platform is not known), and `+ N attestation(s)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platforms: Option<String>,
     /// Event time as `YYYY-MM-DD HH:MM:SS UTC` (or as received when it does not parse).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
@@ -89,6 +93,7 @@ impl View {
                     .join(" ");
                 (!text.is_empty()).then_some(text)
             }),
+            platforms: platforms(event),
             time: readable_time(event),
             actor: event.actor.clone(),
             link: portal_link(event),
@@ -137,6 +142,36 @@ fn reference(event: &RegistryEvent, short: Option<&str>) -> String {
             .clone()
             .unwrap_or_else(|| "(unknown artifact)".to_owned()),
     }
+}
+
+fn platforms(event: &RegistryEvent) -> Option<String> {
+    if event.platforms.is_empty() {
+        return None;
+    }
+    let mut names: Vec<String> = event
+        .platforms
+        .iter()
+        .map(|p| {
+            let name = [
+                p.os.as_deref(),
+                p.architecture.as_deref(),
+                p.variant.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("/");
+            if name.is_empty() {
+                short_digest(&p.digest)
+            } else {
+                name
+            }
+        })
+        .collect();
+    if !event.attestations.is_empty() {
+        names.push(format!("+ {} attestation(s)", event.attestations.len()));
+    }
+    Some(names.join(", "))
 }
 
 fn readable_time(event: &RegistryEvent) -> Option<String> {
