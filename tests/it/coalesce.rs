@@ -80,8 +80,10 @@ async fn send(server: &ServeProcess, event: &Value) -> Value {
         .send()
         .await
         .unwrap();
-    assert_eq!(reply.status(), 200);
-    reply.json().await.unwrap()
+    let status = reply.status();
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
 }
 
 async fn post(server: &ServeProcess, body: Value) {
@@ -243,7 +245,7 @@ async fn acr_pushes_in_order_out_of_order_and_alone() {
 async fn duplicates_and_a_restart_mid_window() {
     let Setup {
         hook,
-        raw: _,
+        raw: _raw,
         mut server,
         _dir,
     } = setup("4s", "queued").await;
@@ -269,7 +271,7 @@ async fn duplicates_and_a_restart_mid_window() {
 async fn ecr_and_harbor_sequences() {
     let Setup {
         hook,
-        raw: _,
+        raw: _raw,
         server,
         _dir,
     } = setup("1500ms", "queued").await;
@@ -311,7 +313,7 @@ async fn ecr_and_harbor_sequences() {
 async fn inline_mode_holds_and_releases_in_process() {
     let Setup {
         hook,
-        raw: _,
+        raw: _raw,
         server,
         _dir,
     } = setup("1s", "inline").await;
