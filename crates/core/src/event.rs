@@ -90,6 +90,21 @@ pub struct RegistryEvent {
     pub attestations: Vec<String>,
 }
 
+impl Platform {
+    /// `linux/arm64/v8`; `None` when the registry did not say (no enrichment).
+    pub fn name(&self) -> Option<String> {
+        let parts: Vec<&str> = [
+            self.os.as_deref(),
+            self.architecture.as_deref(),
+            self.variant.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join("/"))
+    }
+}
+
 /// One platform manifest of a multi-platform push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Platform {

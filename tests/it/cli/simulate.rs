@@ -5,13 +5,27 @@ use regrelay_tests::fixture_path;
 
 use super::{regrelay, text};
 
+/// `regrelay simulate` of fixture `payload` under the config `rules` (extra arguments first);
+/// its standard output.
+fn simulate(rules: &str, payload: &str, extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let config = regrelay_tests::write_config(dir.path(), "rules.toml", rules);
+    let payload = fixture_path(payload);
+    let mut args = vec!["simulate"];
+    args.extend_from_slice(extra);
+    args.extend([
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
+    let out = regrelay(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
 #[test]
 fn simulate_explains_matches_and_misses() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("rules.toml");
-    std::fs::write(
-        &config,
-        r#"
+    let rules = r#"
 [[targets]]
 name = "sink"
 type = "webhook"
@@ -26,32 +40,17 @@ targets = ["sink"]
 name = "deletes"
 notifications = ["*:delete"]
 targets = ["sink"]
-"#,
-    )
-    .unwrap();
-    let payload = fixture_path("seeds/event_grid.image_pushed.de.json");
-    let out = regrelay(&[
-        "simulate",
-        "--config",
-        config.to_str().unwrap(),
-        payload.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let report = text(&out.stdout);
+"#;
+    let payload = "seeds/event_grid.image_pushed.de.json";
+    let report = simulate(rules, payload, &[]);
     assert!(
         report.contains("rule 'releases' did not match: push of aci-helloworld:v1@sha256:213b"),
         "{report}"
     );
     assert!(report.contains("-> targets: none"), "{report}");
 
-    let out = regrelay(&[
-        "simulate",
-        "--json",
-        "--config",
-        config.to_str().unwrap(),
-        payload.to_str().unwrap(),
-    ]);
-    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = simulate(rules, payload, &["--json"]);
+    let line: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(line["rules"][0]["name"], "releases");
     assert_eq!(line["rules"][0]["matched"], false);
     assert_eq!(line["targets"], serde_json::json!([]));
@@ -61,21 +60,8 @@ targets = ["sink"]
 /// manifest would be folded into the index, and that the index is the one event of the push.
 #[test]
 fn simulate_explains_a_coalesced_push() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = regrelay_tests::write_config(
-        dir.path(),
-        "rules.toml",
-        "targets = [{ name = \"sink\", type = \"log\" }]\nrules = [{ name = \"pushes\", notifications = [\"*:push\"], targets = [\"sink\"] },\n{ name = \"tags-only\", notifications = [\"*:push\"], targets = [\"sink\"], tagless = false }]\n",
-    );
-    let payload = fixture_path("distribution/v2.multi_platform_push.json");
-    let out = regrelay(&[
-        "simulate",
-        "--config",
-        config.to_str().unwrap(),
-        payload.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let report = text(&out.stdout);
+    let rules = "targets = [{ name = \"sink\", type = \"log\" }]\nrules = [{ name = \"pushes\", notifications = [\"*:push\"], targets = [\"sink\"] },\n{ name = \"tags-only\", notifications = [\"*:push\"], targets = [\"sink\"], tagless = false }]\n";
+    let report = simulate(rules, "distribution/v2.multi_platform_push.json", &[]);
     assert_eq!(
         report
             .matches("held, then folded into a9f2aacf-e926-4adc-b5a4-4f9a4319b55d")
@@ -107,24 +93,10 @@ fn simulate_explains_a_coalesced_push() {
 /// to ask for them.
 #[test]
 fn simulate_explains_that_star_leaves_out_pulls() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("rules.toml");
-    std::fs::write(
-        &config,
-        "targets = [{ name = \"sink\", type = \"log\" }]\n\
+    let rules = "targets = [{ name = \"sink\", type = \"log\" }]\n\
          rules = [{ name = \"all\", notifications = [\"*:*\"], targets = [\"sink\"] },\n\
-         { name = \"reads\", notifications = [\"*:pull\"], targets = [\"sink\"] }]\n",
-    )
-    .unwrap();
-    let payload = fixture_path("distribution/v2.manifest_pull.json");
-    let out = regrelay(&[
-        "simulate",
-        "--config",
-        config.to_str().unwrap(),
-        payload.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let report = text(&out.stdout);
+         { name = \"reads\", notifications = [\"*:pull\"], targets = [\"sink\"] }]\n";
+    let report = simulate(rules, "distribution/v2.manifest_pull.json", &[]);
     assert!(
         report.contains("rule 'all' did not match: pull of")
             && report.contains("'*' covers every action but pull")

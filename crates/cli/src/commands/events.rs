@@ -234,20 +234,7 @@ fn coalescing(out: &mut String, trace: &Trace) {
         None => {}
     }
     for p in &trace.record.event.platforms {
-        let name = [
-            p.os.as_deref(),
-            p.architecture.as_deref(),
-            p.variant.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("/");
-        let name = if name.is_empty() {
-            "platform ?".to_owned()
-        } else {
-            name
-        };
+        let name = p.name().unwrap_or_else(|| "platform ?".to_owned());
         let _ = writeln!(out, "  platform    {name}  {}", p.digest);
     }
 }

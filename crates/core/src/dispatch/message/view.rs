@@ -151,22 +151,7 @@ fn platforms(event: &RegistryEvent) -> Option<String> {
     let mut names: Vec<String> = event
         .platforms
         .iter()
-        .map(|p| {
-            let name = [
-                p.os.as_deref(),
-                p.architecture.as_deref(),
-                p.variant.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join("/");
-            if name.is_empty() {
-                short_digest(&p.digest)
-            } else {
-                name
-            }
-        })
+        .map(|p| p.name().unwrap_or_else(|| short_digest(&p.digest)))
         .collect();
     if !event.attestations.is_empty() {
         names.push(format!("+ {} attestation(s)", event.attestations.len()));
