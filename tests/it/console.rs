@@ -175,3 +175,93 @@ async fn console_lists_opens_and_redrives_in_a_browser() {
     assert_eq!(got.len(), 4, "the redrive reached the hook once");
     assert_eq!(got[3].json()["id"], "evt-refused");
 }
+
+/// A CloudEvent of an ACR push of one manifest (`tag` absent for a platform manifest).
+async fn post_manifest(server: &ServeProcess, id: &str, media: &str, tag: Option<&str>) {
+    let mut target = serde_json::json!({ "repository": "team/multi", "mediaType": media, "digest": format!("sha256:{id}") });
+    if let Some(tag) = tag {
+        target["tag"] = tag.into();
+    }
+    let body = serde_json::json!({
+        "specversion": "1.0", "id": id,
+        "source": "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/demo",
+        "type": "Microsoft.ContainerRegistry.ImagePushed",
+        "data": { "action": "push", "target": target, "request": { "host": "demo.azurecr.io" } }
+    });
+    let reply = client()
+        .post(server.url())
+        .bearer_auth("sender")
+        .header("content-type", "application/cloudevents+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200, "{id}");
+}
+
+/// One push of a two-platform image: the console shows the push's event with the manifests it
+/// folded and its platforms, and each manifest as folded into it.
+#[tokio::test]
+async fn console_shows_one_push_of_a_multi_platform_image() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let hook = Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServeProcess::start(config(dir.path(), &hook.url("/hook"))).await;
+    let manifest = "application/vnd.oci.image.manifest.v1+json";
+    post_manifest(&server, "amd64-manifest", manifest, None).await;
+    post_manifest(&server, "arm64-manifest", manifest, None).await;
+    post_manifest(
+        &server,
+        "v2-index",
+        "application/vnd.oci.image.index.v1+json",
+        Some("v2"),
+    )
+    .await;
+    let got = hook.wait_for(1).await;
+    assert_eq!(
+        got[0].json()["id"],
+        "v2-index",
+        "the hook gets the push's one event"
+    );
+
+    browser
+        .goto(&format!("http://127.0.0.1:{}/ui/", server.port))
+        .await;
+    browser
+        .type_into(&browser.find("#read-secret").await, "reader")
+        .await;
+    browser.click(&browser.find("#auth button").await).await;
+    browser
+        .wait_for("#events tbody tr", |rows| rows.len() == 3)
+        .await;
+    let list = browser.text(&browser.find("#events").await).await;
+    // Each manifest's row: its state and both targets' pairs folded.
+    assert_eq!(list.matches("folded").count(), 6, "{list}");
+    browser
+        .goto(&format!(
+            "http://127.0.0.1:{}/ui/#/event/v2-index",
+            server.port
+        ))
+        .await;
+    let facts = browser
+        .wait_text("#facts", "One push: 2 manifest(s) folded")
+        .await;
+    assert!(
+        facts.contains("sha256:amd64-manifest") && facts.contains("sha256:arm64-manifest"),
+        "{facts}"
+    );
+    save("console-push.png", &browser.screenshot().await);
+    browser
+        .goto(&format!(
+            "http://127.0.0.1:{}/ui/#/event/arm64-manifest",
+            server.port
+        ))
+        .await;
+    browser.wait_text("#facts", "folded into v2-index").await;
+    let hook_pair = browser
+        .wait_text(".timeline[data-target=hook]", "folded")
+        .await;
+    assert!(hook_pair.contains("folded into v2-index"), "{hook_pair}");
+}
