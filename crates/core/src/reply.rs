@@ -41,6 +41,23 @@ impl InboundRequest {
     }
 }
 
+/// The `name=value` pairs of a query string, in order, values form-decoded (`+` is a space,
+/// `%XX` a byte, invalid UTF-8 replaced); a name without `=` has no value.
+pub(crate) fn form_pairs(query: &str) -> impl Iterator<Item = (&str, Option<String>)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => {
+                let value = percent_encoding::percent_decode_str(&value.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned();
+                (name, Some(value))
+            }
+            None => (pair, None),
+        })
+}
+
 /// The reply a shell sends back.
 #[derive(Debug, Clone)]
 pub struct Reply {

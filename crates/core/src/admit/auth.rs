@@ -86,13 +86,6 @@ fn bearer(request: &InboundRequest) -> Option<String> {
 }
 
 fn query_token(request: &InboundRequest) -> Option<String> {
-    request.query.as_deref()?.split('&').find_map(|pair| {
-        let (name, value) = pair.split_once('=')?;
-        (name == "access_token").then(|| {
-            let value = value.replace('+', " ");
-            percent_encoding::percent_decode_str(&value)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-    })
+    crate::reply::form_pairs(request.query.as_deref()?)
+        .find_map(|(name, value)| if name == "access_token" { value } else { None })
 }

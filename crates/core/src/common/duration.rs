@@ -26,6 +26,11 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// `d` in whole milliseconds, saturating.
+pub fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// A duration the way config writes it, in its largest whole unit (`24h`, `90s`, `1500ms`).
 pub fn display(d: Duration) -> String {
     let ms = d.as_millis();

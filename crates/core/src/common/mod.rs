@@ -18,3 +18,11 @@ pub fn rfc3339_millis(ms: i64) -> String {
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// Epoch milliseconds as history writes `received_at` (RFC 3339 UTC, microseconds), so that
+/// text order is time order.
+pub fn rfc3339_micros(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}

@@ -8,7 +8,7 @@ use futures_util::{StreamExt, stream};
 
 use super::{Deliverer, PairOutcome, work};
 use crate::route::Routed;
-use crate::store::{Coalescing, DeliveryState, EventRecord, Reception};
+use crate::store::{DeliveryState, EventRecord, Reception};
 
 impl Deliverer {
     /// Records each routed event of `reception` in history, then delivers every pair
@@ -16,25 +16,13 @@ impl Deliverer {
     /// and one outcome per pair.
     pub async fn deliver(
         self: &Arc<Self>,
-        mut routed: Vec<Routed>,
+        routed: Vec<Routed>,
         reception: &Reception,
     ) -> (Vec<String>, Vec<PairOutcome>) {
         let now = self.now_millis();
         let event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
-        let marks = self.marks(&mut routed, now).await;
-        let notes = self.enrich(&mut routed).await;
-        let (mut records, deliverable) = self.split_records(routed, reception);
-        let mut held = Vec::new();
-        for ((record, mark), notes) in records.iter_mut().zip(marks).zip(notes) {
-            record.notes = notes;
-            if matches!(mark, Some(Coalescing::Held { .. })) {
-                held.push(EventRecord {
-                    coalescing: mark.clone(),
-                    ..self.bare_record(record)
-                });
-            }
-            record.coalescing = mark;
-        }
+        let (records, deliverable) = self.prepare(routed, reception, now).await;
+        let held = work::held_records(&records);
         if let Err(error) = self.store.record_events(records).await {
             tracing::error!(%error, "Could not record the events in history.");
         }
@@ -90,19 +78,5 @@ impl Deliverer {
                 }
             }
         });
-    }
-
-    /// A record's identity without its payload (what the held list needs).
-    fn bare_record(&self, record: &EventRecord) -> EventRecord {
-        EventRecord {
-            event: record.event.clone(),
-            raw: String::new(),
-            received_at: record.received_at.clone(),
-            decisions: Vec::new(),
-            targets: record.targets.clone(),
-            reception_id: record.reception_id.clone(),
-            coalescing: None,
-            notes: Vec::new(),
-        }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::common::duration::millis;
+
 use rand::Rng;
 
 use super::config::Schedule;
@@ -39,10 +41,6 @@ impl Schedule {
         let end = since_ms.saturating_add(millis(self.give_up_after));
         (due <= end).then_some(due)
     }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

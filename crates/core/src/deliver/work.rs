@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use crate::common::duration::millis;
+
 use tracing::Instrument;
 
 use super::Deliverer;
@@ -16,7 +18,7 @@ use crate::common::AttemptClass;
 use crate::dispatch::{Delivery, Target};
 use crate::queue::WorkItem;
 use crate::route::Routed;
-use crate::store::{Claim, Coalescing, DeliveryState, Lease, Reception, StoreError};
+use crate::store::{Claim, Coalescing, DeliveryState, EventRecord, Lease, Reception, StoreError};
 
 /// How long a DingTalk event folded into a digest holds its worker: about one digest's linger.
 /// Past it the pair is rescheduled, and its next attempt finds the digest's result, so the
@@ -63,7 +65,7 @@ impl Deliverer {
     /// was written is harmless to write again.
     pub async fn enqueue(
         &self,
-        mut routed: Vec<Routed>,
+        routed: Vec<Routed>,
         reception: &Reception,
     ) -> Result<(Vec<String>, usize), StoreError> {
         let Some(queue) = &self.queue else {
@@ -71,13 +73,7 @@ impl Deliverer {
         };
         let now = self.now_millis();
         let event_ids = routed.iter().map(|r| r.event.id.clone()).collect();
-        let marks = self.marks(&mut routed, now).await;
-        let notes = self.enrich(&mut routed).await;
-        let (mut records, _) = self.split_records(routed, reception);
-        for ((record, mark), notes) in records.iter_mut().zip(marks).zip(notes) {
-            record.coalescing = mark;
-            record.notes = notes;
-        }
+        let (records, _) = self.prepare(routed, reception, now).await;
         let mut items = Vec::new();
         for record in &records {
             for target in &record.targets {
@@ -88,11 +84,7 @@ impl Deliverer {
                 items.push(item);
             }
         }
-        let held: Vec<_> = records
-            .iter()
-            .filter(|r| matches!(r.coalescing, Some(Coalescing::Held { .. })))
-            .cloned()
-            .collect();
+        let held = held_records(&records);
         self.store.record_events(records).await?;
         if items.is_empty() {
             return Ok((event_ids, 0));
@@ -106,7 +98,7 @@ impl Deliverer {
     }
 
     /// Held members (`records`) whose index already went out (it arrived first) are folded now.
-    pub(crate) async fn fold_late_members(&self, records: &[crate::store::EventRecord], now: i64) {
+    pub(crate) async fn fold_late_members(&self, records: &[EventRecord], now: i64) {
         for record in records {
             if let Err(error) = self.fold_late(record, now).await {
                 tracing::warn!(%error, event_id = %record.event.id, "Could not look for the push's index; the manifest is delivered alone after the window.");
@@ -345,6 +337,15 @@ impl Deliverer {
     }
 }
 
+/// Copies of the records held for coalescing (rare: tagless manifests of a push).
+pub(crate) fn held_records(records: &[EventRecord]) -> Vec<EventRecord> {
+    records
+        .iter()
+        .filter(|r| matches!(r.coalescing, Some(Coalescing::Held { .. })))
+        .cloned()
+        .collect()
+}
+
 /// Whether `record`'s pair with `target` waits for coalescing (a held member, and a target
 /// that no opted-out rule chose).
 pub(crate) fn held_for(record: &crate::store::EventRecord, target: &str) -> bool {
@@ -352,8 +353,4 @@ pub(crate) fn held_for(record: &crate::store::EventRecord, target: &str) -> bool
         Some(Coalescing::Held { prompt, .. }) => !prompt.iter().any(|t| t == target),
         _ => false,
     }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }

@@ -99,13 +99,7 @@ impl Enricher {
         let access = self.access(event)?;
         let (repository, tag) = (event.repository.as_deref()?, event.tag.as_deref()?);
         let key = format!("{}|{repository}|{tag}", access.host);
-        let fresh = |c: &Cache| {
-            c.tags
-                .get(&key)
-                .filter(|(_, at)| at.elapsed() < TAG_TTL)
-                .map(|(d, _)| d.clone())
-        };
-        if let Some(found) = self.cached(fresh) {
+        if let Some(found) = self.fresh_tag(&key) {
             return Some(Ok(found));
         }
         let lookup = async {
@@ -123,7 +117,7 @@ impl Enricher {
         };
         let found = bounded(access.timeout, lookup).await;
         if let Ok(digest) = &found {
-            self.remember(|c| keep(&mut c.tags, key, (digest.clone(), Instant::now())));
+            self.remember_tag(key, digest.clone());
         }
         Some(found)
     }
@@ -135,13 +129,7 @@ impl Enricher {
         let access = self.access(event)?;
         let (repository, digest) = (event.repository.as_deref()?, event.digest.as_deref()?);
         let key = format!("{}|{repository}|@{digest}", access.host);
-        let fresh = |c: &Cache| {
-            c.tags
-                .get(&key)
-                .filter(|(_, at)| at.elapsed() < TAG_TTL)
-                .map(|(t, _)| t.clone())
-        };
-        if let Some(found) = self.cached(fresh) {
+        if let Some(found) = self.fresh_tag(&key) {
             return Some(Ok(found));
         }
         let lookup = async {
@@ -175,9 +163,23 @@ impl Enricher {
         };
         let found = bounded(access.timeout, lookup).await;
         if let Ok(tag) = &found {
-            self.remember(|c| keep(&mut c.tags, key, (tag.clone(), Instant::now())));
+            self.remember_tag(key, tag.clone());
         }
         Some(found)
+    }
+
+    /// A tag lookup's answer (a digest, or a tag) if it is younger than [`TAG_TTL`].
+    fn fresh_tag(&self, key: &str) -> Option<String> {
+        self.cached(|c| {
+            c.tags
+                .get(key)
+                .filter(|(_, at)| at.elapsed() < TAG_TTL)
+                .map(|(value, _)| value.clone())
+        })
+    }
+
+    fn remember_tag(&self, key: String, value: String) {
+        self.remember(|c| keep(&mut c.tags, key, (value, Instant::now())));
     }
 
     fn cached<T>(&self, read: impl FnOnce(&Cache) -> Option<T>) -> Option<T> {

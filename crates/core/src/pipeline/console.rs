@@ -121,9 +121,8 @@ fn list_filter(query: Option<&str>) -> Result<ListFilter, String> {
         limit: DEFAULT_LIMIT,
         ..ListFilter::default()
     };
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = form_decode(value);
+    for (name, value) in crate::reply::form_pairs(query.unwrap_or("")) {
+        let value = value.unwrap_or_default();
         let text = (!value.is_empty()).then(|| value.clone());
         match name {
             "repository" => filter.repository = text,
@@ -168,12 +167,6 @@ fn instant(text: &str, name: &str) -> Result<String, String> {
                 .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
         })
         .map_err(|_| format!("{name} must be an RFC 3339 time such as 2026-12-05T08:00:00Z"))
-}
-
-fn form_decode(value: &str) -> String {
-    percent_encoding::percent_decode_str(&value.replace('+', " "))
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 /// The target a redrive body names, if any.

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
-use super::model::{EventSummary, overall_state};
+use super::model::{EventSummary, Listed, overall_state};
 use super::slots::{Clock, free_slots};
 use super::{
     Claim, DeliveryState, EventRecord, ListFilter, PairState, Reception, StoreError, Trace,
@@ -285,19 +285,15 @@ impl MemoryStore {
         }))
     }
 
-    pub(crate) fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
+    pub(crate) fn list_records(&self, filter: &ListFilter) -> Result<Vec<Listed>, StoreError> {
         let inner = self.lock()?;
-        let mut rows: Vec<EventSummary> = inner
+        let mut rows: Vec<Listed> = inner
             .events
             .values()
             .filter(|e| filter.admits(&e.record, &e.pairs))
-            .map(|e| summary(&e.record, &e.pairs))
+            .map(|e| (e.record.clone(), e.pairs.clone()))
             .collect();
-        rows.sort_by(|a, b| {
-            b.received_at
-                .cmp(&a.received_at)
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        newest_first(&mut rows);
         rows.truncate(filter.limit.max(1));
         Ok(rows)
     }
@@ -345,6 +341,15 @@ fn pair_mut<'e>(entry: &'e mut Entry, target: &str) -> &'e mut PairState {
         }
     };
     &mut entry.pairs[index]
+}
+
+/// Newest first; within one `received_at`, ids ascending (every backend lists in this order).
+pub(crate) fn newest_first(rows: &mut [Listed]) {
+    rows.sort_by(|(a, _), (b, _)| {
+        b.received_at
+            .cmp(&a.received_at)
+            .then_with(|| a.event.id.cmp(&b.event.id))
+    });
 }
 
 /// A list line from a record and its pairs.

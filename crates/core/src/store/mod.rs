@@ -23,7 +23,7 @@ pub mod sqlite;
 
 pub use model::{
     Coalescing, DeliveryState, EventRecord, EventSummary, FoldedManifest, HealthState, ListFilter,
-    PairState, Reception, ReceptionKind, TargetHealth, Trace,
+    Listed, PairState, Reception, ReceptionKind, TargetHealth, Trace,
 };
 
 use crate::common::Attempt;
@@ -289,7 +289,16 @@ impl Store {
 
     /// Recent events, newest first.
     pub async fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
-        each!(self, s => s.list(filter))
+        let rows = self.list_records(filter).await?;
+        Ok(rows.iter().map(|(r, p)| memory::summary(r, p)).collect())
+    }
+
+    /// As [`Store::list`], each event's whole record and pairs.
+    pub(crate) async fn list_records(
+        &self,
+        filter: &ListFilter,
+    ) -> Result<Vec<Listed>, StoreError> {
+        each!(self, s => s.list_records(filter))
     }
 
     /// Reserves one of `limit` slots of the budget `key` for `window`, atomically across every

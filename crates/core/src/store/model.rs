@@ -219,6 +219,9 @@ pub struct EventSummary {
     pub pairs: Vec<PairState>,
 }
 
+/// One listed event: its record and its pairs.
+pub type Listed = (EventRecord, Vec<PairState>);
+
 /// Filters for listing events. Every set field must hold; the backends narrow by time and
 /// repository in their queries where they can and apply [`ListFilter::admits`] to the rest.
 #[derive(Debug, Clone, Default)]

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    Claim, DeliveryState, EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError,
-    Trace, decide_claim,
+    Claim, DeliveryState, EventRecord, ListFilter, PairState, Reception, StoreError, Trace,
+    decide_claim,
 };
 use crate::common::Attempt;
 
@@ -270,7 +270,10 @@ impl SqliteStore {
         self.db.read(|conn| trace_of(conn, event_id))
     }
 
-    pub(crate) async fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
+    pub(crate) async fn list_records(
+        &self,
+        filter: &ListFilter,
+    ) -> Result<Vec<crate::store::Listed>, StoreError> {
         self.db.read(|conn| list_of(conn, filter))
     }
 

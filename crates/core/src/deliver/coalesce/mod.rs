@@ -16,7 +16,7 @@
 
 pub mod config;
 
-use std::time::Duration;
+use crate::common::duration::millis;
 
 pub use config::CoalescePolicy;
 
@@ -151,6 +151,24 @@ impl Deliverer {
         marks
     }
 
+    /// The history records of a request's routed events, coalescing and enrichment applied, and
+    /// the routed events that have targets (both modes deliver from these).
+    pub(crate) async fn prepare(
+        &self,
+        mut routed: Vec<Routed>,
+        reception: &crate::store::Reception,
+        now: i64,
+    ) -> (Vec<EventRecord>, Vec<Routed>) {
+        let marks = self.marks(&mut routed, now).await;
+        let notes = self.enrich(&mut routed).await;
+        let (mut records, deliverable) = self.split_records(routed, reception);
+        for ((record, mark), notes) in records.iter_mut().zip(marks).zip(notes) {
+            record.coalescing = mark;
+            record.notes = notes;
+        }
+        (records, deliverable)
+    }
+
     /// When the window of a member marked at `now` ends (epoch ms).
     pub(crate) fn window_end(&self, now: i64) -> i64 {
         now.saturating_add(millis(self.coalesce.window))
@@ -238,25 +256,18 @@ impl Deliverer {
         index: &RegistryEvent,
         now: i64,
     ) -> Result<Vec<EventRecord>, StoreError> {
-        let mut members = Vec::new();
-        for summary in self.group(index, now).await? {
-            let pending = summary
-                .pairs
-                .iter()
-                .any(|p| p.state == DeliveryState::Pending);
-            if !pending || summary.id == index.id {
-                continue;
-            }
-            let Some(trace) = self.store.trace(&summary.id).await? else {
-                continue;
-            };
-            let record = trace.record;
-            if matches!(record.coalescing, Some(Coalescing::Held { .. }))
-                && same_group(&record.event, index)
-            {
-                members.push(record);
-            }
-        }
+        let mut members: Vec<EventRecord> = self
+            .group(index, now)
+            .await?
+            .into_iter()
+            .filter(|(record, pairs)| {
+                record.event.id != index.id
+                    && pairs.iter().any(|p| p.state == DeliveryState::Pending)
+                    && matches!(record.coalescing, Some(Coalescing::Held { .. }))
+                    && same_group(&record.event, index)
+            })
+            .map(|(record, _)| record)
+            .collect();
         members.reverse();
         Ok(members)
     }
@@ -267,18 +278,13 @@ impl Deliverer {
         member: &RegistryEvent,
         now: i64,
     ) -> Result<Option<String>, StoreError> {
-        for summary in self.group(member, now).await? {
-            if summary.action != "push" || summary.id == member.id {
-                continue;
-            }
-            let Some(trace) = self.store.trace(&summary.id).await? else {
-                continue;
-            };
-            if role(&trace.record.event) == Role::Index && same_group(&trace.record.event, member) {
-                return Ok(Some(summary.id));
-            }
-        }
-        Ok(None)
+        Ok(self
+            .group(member, now)
+            .await?
+            .into_iter()
+            .map(|(record, _)| record.event)
+            .find(|e| e.id != member.id && role(e) == Role::Index && same_group(e, member))
+            .map(|e| e.id))
     }
 
     /// Events of the same repository and registry kind received within the window, newest first.
@@ -286,31 +292,20 @@ impl Deliverer {
         &self,
         event: &RegistryEvent,
         now: i64,
-    ) -> Result<Vec<crate::store::EventSummary>, StoreError> {
+    ) -> Result<Vec<crate::store::Listed>, StoreError> {
         let Some(repository) = event.repository.clone() else {
             return Ok(Vec::new());
         };
         let since = now.saturating_sub(millis(self.coalesce.window));
         let filter = ListFilter {
-            since: Some(rfc3339_micros(since)),
+            since: Some(crate::common::rfc3339_micros(since)),
             repository: Some(repository),
             registry_kind: Some(event.registry_kind.as_str().to_owned()),
             limit: MAX_MEMBERS,
             ..ListFilter::default()
         };
-        self.store.list(&filter).await
+        self.store.list_records(&filter).await
     }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
-/// Epoch ms as history writes `received_at` (microseconds), so text order is time order.
-fn rfc3339_micros(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 #[cfg(test)]

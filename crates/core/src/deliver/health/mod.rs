@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::common::duration::millis;
+
 pub use config::PausePolicy;
 
 use crate::common::{Attempt, AttemptClass};
@@ -231,10 +233,6 @@ fn wait(record: &TargetHealth) -> Gate {
             crate::common::rfc3339_millis(record.next_probe_ms)
         ),
     }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -6,11 +6,8 @@ use serde_json::Value;
 use super::entity::{self, EVENT_ROW, PairRow, key};
 use super::{AzureTableStore, odata};
 use crate::common::Attempt;
-use crate::store::memory::summary;
 use crate::store::remote::assemble_trace;
-use crate::store::{
-    EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError, Trace,
-};
+use crate::store::{EventRecord, ListFilter, Listed, PairState, Reception, StoreError, Trace};
 
 impl AzureTableStore {
     pub(crate) async fn trace(&self, event_id: &str) -> Result<Option<Trace>, StoreError> {
@@ -44,7 +41,10 @@ impl AzureTableStore {
         Ok(Some(assemble_trace(record, receptions, pairs, attempts)))
     }
 
-    pub(crate) async fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
+    pub(crate) async fn list_records(
+        &self,
+        filter: &ListFilter,
+    ) -> Result<Vec<Listed>, StoreError> {
         let table = self.table().await?;
         let mut clauses = vec![format!("RowKey eq '{EVENT_ROW}'")];
         if let Some(since) = &filter.since {
@@ -82,7 +82,7 @@ impl AzureTableStore {
                 })
                 .collect();
             if filter.admits(&record, &pairs) {
-                rows.push(summary(&record, &pairs));
+                rows.push((record, pairs));
             }
         }
         Ok(rows)

@@ -6,11 +6,8 @@ use serde_json::{Value, json};
 use super::item::{self, get_s, key, s};
 use super::{DynamoDbStore, parse_json};
 use crate::common::Attempt;
-use crate::store::memory::summary;
 use crate::store::remote::assemble_trace;
-use crate::store::{
-    EventRecord, EventSummary, ListFilter, PairState, Reception, StoreError, Trace,
-};
+use crate::store::{EventRecord, ListFilter, Listed, PairState, Reception, StoreError, Trace};
 
 /// How many days before the cutoff's day a purge looks at: anything older was purged before or
 /// has been removed by the table's TTL (which runs within about two days of expiry).
@@ -55,7 +52,10 @@ impl DynamoDbStore {
         Ok(Some(assemble_trace(record, receptions, pairs, attempts)))
     }
 
-    pub(crate) async fn list(&self, filter: &ListFilter) -> Result<Vec<EventSummary>, StoreError> {
+    pub(crate) async fn list_records(
+        &self,
+        filter: &ListFilter,
+    ) -> Result<Vec<Listed>, StoreError> {
         let today = chrono::Utc::now().date_naive();
         let retention_days = self.retention.as_secs() / 86_400;
         let oldest = filter
@@ -99,7 +99,7 @@ impl DynamoDbStore {
                     .map(|i| item::pair_of(i).0)
                     .collect();
                 if filter.admits(&record, &pairs) {
-                    rows.push(summary(&record, &pairs));
+                    rows.push((record, pairs));
                 }
             }
             let Some(previous) = day.pred_opt() else {
@@ -108,11 +108,7 @@ impl DynamoDbStore {
             day = previous;
         }
         // Within one received_at, ids ascending, as the other backends order them.
-        rows.sort_by(|a, b| {
-            b.received_at
-                .cmp(&a.received_at)
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        crate::store::memory::newest_first(&mut rows);
         Ok(rows)
     }
 

@@ -3,8 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{backend, from_json, pairs_of, row, strings};
-use crate::store::memory::summary;
-use crate::store::{EventRecord, EventSummary, ListFilter, StoreError, Trace};
+use crate::store::{EventRecord, ListFilter, Listed, StoreError, Trace};
 
 pub(super) fn trace_of(conn: &Connection, event_id: &str) -> Result<Option<Trace>, StoreError> {
     let json = row(
@@ -42,10 +41,7 @@ pub(super) fn trace_of(conn: &Connection, event_id: &str) -> Result<Option<Trace
 
 /// Newest first, narrowed by time and repository in SQL; the other fields of the filter are
 /// applied row by row until `limit` rows pass.
-pub(super) fn list_of(
-    conn: &Connection,
-    filter: &ListFilter,
-) -> Result<Vec<EventSummary>, StoreError> {
+pub(super) fn list_of(conn: &Connection, filter: &ListFilter) -> Result<Vec<Listed>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
             "SELECT json FROM events WHERE (?1 IS NULL OR received_at >= ?1)
@@ -66,7 +62,7 @@ pub(super) fn list_of(
         let record: EventRecord = from_json(&json)?;
         let pairs = pairs_of(conn, &record.event.id)?;
         if filter.admits(&record, &pairs) {
-            out.push(summary(&record, &pairs));
+            out.push((record, pairs));
         }
     }
     Ok(out)
